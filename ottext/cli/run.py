@@ -1,0 +1,81 @@
+"""``ottext run``: the main job."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ottext.cli._common import fail, print_json
+from ottext.errors import OttextError
+from ottext.ingest import IngestOptions, TableOptions, iter_input_files
+from ottext.passages import UNITS
+from ottext.run import RunOptions, run_project
+
+
+def run(
+    inputs: list[Path] = typer.Argument(..., help="Files or folders to read."),
+    project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
+    unit: str = typer.Option("group", "--unit", help=f"Passage unit: {', '.join(UNITS)}."),
+    max_sentences: int = typer.Option(3, "--max-sentences", min=1, help="Sentences per passage (group unit)."),
+    max_words: int = typer.Option(80, "--max-words", min=5, help="About how many words per passage (group unit)."),
+    text_column: list[str] = typer.Option(None, "--text-column", help="Free-text column of a survey (repeat for more)."),
+    id_column: str = typer.Option(None, "--id-column", help="Respondent id column of a survey."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data (explicit opt-out)."),
+    blank: bool = typer.Option(False, "--blank", help="Use the blank spaCy pipeline even if a trained one is installed."),
+    max_file_mb: float = typer.Option(None, "--max-file-mb", help="Refuse documents larger than this (default 10 MB; tables 200 MB)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 3 if any file was skipped."),
+) -> None:
+    """Ingest, clean and segment whatever is new in INPUTS, then write the exports."""
+    if unit not in UNITS:
+        fail(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}", code=2)
+    ingest = IngestOptions(table=TableOptions(text_columns=list(text_column or []), id_column=id_column))
+    if max_file_mb is not None:
+        ingest.max_prose_mb = ingest.max_table_mb = max_file_mb
+    options = RunOptions(codebook=codebook, unit=unit, max_sentences=max_sentences,
+                         max_words=max_words, redact=not no_redact,
+                         model="blank" if blank else "auto", ingest=ingest)
+    show_progress = not (quiet or as_json) and sys.stderr.isatty()
+    try:
+        if show_progress:
+            total = sum(1 for f in iter_input_files(list(inputs)) if not isinstance(f, Exception))
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                          TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("reading", total=total)
+                summary = run_project(list(inputs), project, options,
+                                      on_file=lambda s: bar.update(task, advance=1, description=s[:40]))
+        else:
+            summary = run_project(list(inputs), project, options)
+    except OttextError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(summary.to_dict())
+    elif not quiet:
+        _print_summary(summary)
+    for line in summary.problems if not as_json else []:
+        print(f"ottext: skipped: {line}", file=sys.stderr)
+    if strict and summary.problems:
+        raise SystemExit(3)
+
+
+def _print_summary(s) -> None:
+    t = s.totals
+    print(f"Run {s.run_id} finished in {s.seconds:.1f}s.")
+    print(f"  files: {s.files_read} read, {s.files_unchanged} unchanged, {s.files_skipped} skipped")
+    print(f"  documents: {s.documents_new} new, {s.documents_changed} changed, "
+          f"{s.documents_unchanged} unchanged, {s.documents_removed} removed")
+    print(f"  project now holds {t.get('documents', 0)} documents and {t.get('passages', 0)} passages "
+          f"({t.get('low_content', 0)} low-content, not coded)")
+    for w in s.warnings[:10]:
+        print(f"  warning: {w}")
+    if len(s.warnings) > 10:
+        print(f"  ... and {len(s.warnings) - 10} more warnings (see the project store)")
+    print(f"Outputs in {Path(s.project) / 'exports'}:")
+    for path in s.exports.values():
+        print(f"  {path}")

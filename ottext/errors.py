@@ -1,0 +1,83 @@
+"""One catalogue of the messages ottext shows a researcher.
+
+Every problem a user can cause (a bad file, a malformed codebook, a missing model) is raised as
+an :class:`OttextError` built from a template here, so the CLI can print it as one clear line and
+tests can check which error was raised. The pattern follows spaCy's ``Errors`` catalogue.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class Errors:
+    """Message templates. ``{file}`` is always the path the problem is about."""
+
+    # ingest (E0xx)
+    E001 = "{file}: no such file or folder"
+    E002 = "{file}: unsupported file type '{suffix}' (ottext reads {supported})"
+    E003 = "{file}: file is empty"
+    E004 = "{file}: looks like a binary file, not text ({detail})"
+    E005 = "{file}: file is {size_mb:.1f} MB, over the {limit_mb:.0f} MB limit for {kind} files (raise it with --max-file-mb)"
+    E006 = "{file}: not a valid .docx ({detail})"
+    E007 = "{file}: PDF has no text layer (scanned images?); run OCR first, e.g. `ocrmypdf in.pdf out.pdf`"
+    E008 = "{file}: PDF is encrypted; save an unencrypted copy and try again"
+    E009 = "{file}: not a readable PDF ({detail})"
+    E010 = "{file}: no free-text column found (columns: {columns}); name one with --text-column"
+    E011 = "{file}: text column '{column}' not found (columns: {columns})"
+    E012 = "{file}: not a readable spreadsheet ({detail})"
+    E013 = "{file}: has no header row"
+    E014 = "{file}: no readable text in the file"
+    E015 = "{file}: points outside the input folder ({target}); skipped"
+    E016 = "{file}: archive expands to {size_mb:.0f} MB, which looks like a zip bomb; refused"
+    E017 = "{file}: could not read ({detail})"
+    E018 = "{file}: duplicate of {other} (same content); skipped"
+    # per-line problems (W1xx are warnings: the rest of the file is still read)
+    W101 = "{file} line {line}: {detail}; line skipped"
+    W102 = "{file} row {line}: {detail}"
+    # codebook (E2xx)
+    E201 = "{file}: codebook is not valid YAML ({detail})"
+    E202 = "{file}: codebook must be a mapping with a 'codes' list"
+    E203 = "{file}: code '{code}': field '{field}' {problem}"
+    E204 = "{file}: code id '{code}' appears more than once"
+    E205 = "{file}: code '{code}': parent '{parent}' is not a code in this codebook"
+    E206 = "{file}: code '{code}': parents form a cycle"
+    E207 = "{file}: no such codebook file"
+    # project store (E3xx)
+    E301 = "{file}: not an ottext project database ({detail})"
+    E302 = "{file}: project was made by a newer ottext (schema {found}, this ottext knows {known})"
+    E303 = "{file}: another ottext run is using this project; wait for it to finish"
+    E304 = "{file}: no inputs given"
+    E305 = "{file}: cannot write ({detail})"
+
+    @staticmethod
+    def format(template: str, **fields: object) -> str:
+        """Fill a template, turning paths into short strings."""
+        clean = {k: (str(v) if isinstance(v, Path) else v) for k, v in fields.items()}
+        return template.format(**clean)
+
+
+class OttextError(Exception):
+    """An error a user can act on; ``str(err)`` is one line naming the file and the problem."""
+
+    def __init__(self, template: str, **fields: object) -> None:
+        self.template = template
+        self.fields = fields
+        self.code = next((k for k, v in vars(Errors).items() if v is template), "E000")
+        super().__init__(Errors.format(template, **fields))
+
+    @property
+    def file(self) -> str:
+        return str(self.fields.get("file", ""))
+
+
+class IngestError(OttextError):
+    """A file could not be read; the batch goes on without it."""
+
+
+class CodebookError(OttextError):
+    """A codebook file is malformed."""
+
+
+class StoreError(OttextError):
+    """The project store cannot be opened or written."""

@@ -1,0 +1,59 @@
+"""Passage tables: ``passages.csv`` and ``passages.jsonl`` (and the cleaned documents they cut)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from ottext.export.files import atomic_write, safe_cell
+from ottext.store import Store
+
+BASE_COLUMNS = ["id", "document", "document_id", "respondent", "start", "end", "context",
+                "speaker", "low_content", "run_id", "text"]
+
+
+def passage_rows(store: Store) -> tuple[list[dict], list[str]]:
+    """Rows for every passage, with metadata flattened, and the metadata column names in order."""
+    rows: list[dict] = []
+    meta_cols: dict[str, None] = {}
+    for r in store.iter_passages():
+        metadata = json.loads(r["metadata"] or "{}")
+        for key in metadata:
+            meta_cols.setdefault(key, None)
+        rows.append({
+            "id": r["id"], "document": r["source"], "document_id": r["document_id"],
+            "respondent": r["respondent"], "start": r["start"], "end": r["end"],
+            "context": r["context"], "speaker": r["speaker"], "low_content": bool(r["low_content"]),
+            "run_id": r["run_id"], "text": r["text"], "metadata": metadata,
+        })
+    return rows, list(meta_cols)
+
+
+def write_passages(store: Store, out_dir: Path) -> dict[str, Path]:
+    """Write ``passages.csv``, ``passages.jsonl`` and ``documents.jsonl`` into ``out_dir``."""
+    rows, meta_cols = passage_rows(store)
+    paths = {"csv": out_dir / "passages.csv", "jsonl": out_dir / "passages.jsonl",
+             "documents": out_dir / "documents.jsonl"}
+    with atomic_write(paths["csv"], newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(BASE_COLUMNS + meta_cols)
+        for row in rows:
+            values = [row[c] for c in BASE_COLUMNS] + [row["metadata"].get(c, "") for c in meta_cols]
+            writer.writerow([safe_cell("" if v is None else v) for v in values])
+    with atomic_write(paths["jsonl"], encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_documents_jsonl(store, paths["documents"])
+    return paths
+
+
+def write_documents_jsonl(store: Store, path: Path) -> None:
+    """The cleaned, redacted document texts that passage offsets index into."""
+    with atomic_write(path, encoding="utf-8") as fh:
+        for r in store.iter_documents():
+            fh.write(json.dumps({
+                "id": r["id"], "document": r["source"], "kind": r["kind"],
+                "respondent": r["respondent"], "context": r["context"],
+                "metadata": json.loads(r["metadata"] or "{}"), "text": r["text"],
+            }, ensure_ascii=False) + "\n")

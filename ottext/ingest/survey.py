@@ -1,0 +1,201 @@
+"""Survey exports (.csv, .xlsx): each non-empty free-text cell becomes one response document.
+
+A response carries its respondent id, the question (column header) as context, and the row's
+other columns as metadata. Free-text columns are detected from their content unless named.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ottext.errors import Errors, IngestError
+from ottext.ingest._base import Document, ReadResult, decode_text, short_id
+
+ID_HEADER_RE = re.compile(
+    r"^(respondent|response|participant|record|submission)?[ _-]?(id|no|number|ref)$|^(respondent|participant)$",
+    re.I,
+)
+NAME_HEADER_RE = re.compile(
+    r"\b(name|first[ _]?name|surname|last[ _]?name|full[ _]?name|contact|email|e-mail|phone|telephone|mobile)\b",
+    re.I,
+)
+LIKERT_WORDS = {
+    "strongly agree", "agree", "neither agree nor disagree", "disagree", "strongly disagree",
+    "yes", "no", "n/a", "don't know", "dont know", "not sure", "neutral", "always", "often",
+    "sometimes", "rarely", "never", "very satisfied", "satisfied", "dissatisfied",
+    "very dissatisfied", "true", "false",
+}
+MIN_MEAN_WORDS = 3.0
+
+
+@dataclass
+class TableOptions:
+    """How to read a survey table; empty lists mean "detect"."""
+
+    text_columns: list[str] = field(default_factory=list)
+    id_column: str | None = None
+
+
+def read_csv(path: Path, data: bytes, source: str, options: TableOptions) -> ReadResult:
+    text = decode_text(data, path)
+    sample = text[:65536]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise IngestError(Errors.E012, file=path, detail=str(exc)) from None
+    return _table_documents(path, source, rows, options, sheet=None)
+
+
+def read_xlsx(path: Path, data: bytes, source: str, options: TableOptions) -> ReadResult:
+    from openpyxl import load_workbook
+
+    from ottext.ingest.office import check_zip
+
+    check_zip(path, data, bad=Errors.E012)
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken workbooks
+        raise IngestError(Errors.E012, file=path, detail=type(exc).__name__) from None
+    result = ReadResult([])
+    errors: list[IngestError] = []
+    try:
+        sheets = list(wb.worksheets)
+        for ws in sheets:
+            rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            sheet = ws.title if len(sheets) > 1 else None
+            try:
+                part = _table_documents(path, source, rows, options, sheet=sheet)
+            except IngestError as exc:
+                errors.append(exc)
+                continue
+            result.documents.extend(part.documents)
+            result.warnings.extend(part.warnings)
+    finally:
+        wb.close()
+    if not result.documents:
+        raise errors[0] if errors else IngestError(Errors.E014, file=path)
+    for exc in errors:
+        result.warnings.append(f"{exc} (sheet skipped)")
+    return result
+
+
+def _table_documents(
+    path: Path, source: str, rows: list[list[str]], options: TableOptions, sheet: str | None
+) -> ReadResult:
+    label = f"{path} [{sheet}]" if sheet else path
+    rows = [r for r in rows if any(str(c).strip() for c in r)]
+    if not rows:
+        raise IngestError(Errors.E013, file=label)
+    header = _dedupe_header([str(h).strip() for h in rows[0]])
+    if not any(header):
+        raise IngestError(Errors.E013, file=label)
+    warnings: list[str] = []
+    body: list[list[str]] = []
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) > len(header):
+            extra = [c for c in row[len(header):] if str(c).strip()]
+            if extra:
+                warnings.append(Errors.format(Errors.W102, file=label, line=n,
+                                              detail=f"{len(row)} cells but {len(header)} columns; extra cells ignored"))
+            row = row[: len(header)]
+        elif len(row) < len(header):
+            row = list(row) + [""] * (len(header) - len(row))
+        body.append([str(c).strip() for c in row])
+    columns = list(header)
+    text_cols = _choose_text_columns(label, columns, body, options.text_columns)
+    id_col = _choose_id_column(label, columns, body, options.id_column, text_cols)
+    name_cols = [c for c in columns if c not in text_cols and c != id_col and NAME_HEADER_RE.search(c)]
+    docs: list[Document] = []
+    stem = f"{source}#{sheet}" if sheet else source
+    for n, row in enumerate(body, start=2):
+        record = dict(zip(columns, row, strict=True))
+        respondent = record.get(id_col) if id_col else None
+        respondent = respondent or f"row{n}"
+        metadata = {c: v for c, v in record.items() if c not in text_cols and c != id_col and v}
+        names = [metadata[c] for c in name_cols if c in metadata]
+        for col in text_cols:
+            answer = record[col]
+            if not answer:
+                continue
+            docs.append(Document(
+                id=short_id(stem, respondent, col), source=source, kind="survey_response",
+                text=answer, context=col, respondent=respondent, metadata=dict(metadata),
+                known_names=names,
+            ))
+    return ReadResult(docs, warnings)
+
+
+def _dedupe_header(header: list[str]) -> list[str]:
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header, start=1):
+        name = h or f"column_{i}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _choose_text_columns(label, columns: list[str], body: list[list[str]], named: list[str]) -> list[str]:
+    if named:
+        missing = [c for c in named if c not in columns]
+        if missing:
+            raise IngestError(Errors.E011, file=label, column=missing[0], columns=", ".join(columns))
+        return list(named)
+    chosen = []
+    for j, col in enumerate(columns):
+        values = [row[j] for row in body if row[j]]
+        if values and _looks_like_free_text(col, values):
+            chosen.append(col)
+    if not chosen:
+        raise IngestError(Errors.E010, file=label, columns=", ".join(columns) or "none")
+    return chosen
+
+
+def _looks_like_free_text(header: str, values: list[str]) -> bool:
+    """Free text: many distinct, multi-word, non-numeric answers that are not a rating scale."""
+    if ID_HEADER_RE.match(header) or NAME_HEADER_RE.search(header):
+        return False
+    lowered = [v.lower() for v in values]
+    if sum(v in LIKERT_WORDS for v in lowered) > 0.5 * len(values):
+        return False
+    numeric = sum(_is_number(v) for v in values)
+    if numeric > 0.5 * len(values):
+        return False
+    mean_words = sum(len(v.split()) for v in values) / len(values)
+    distinct = len(set(lowered)) / len(values)
+    if header.rstrip().endswith("?") and mean_words >= 2:
+        return distinct > 0.3
+    return mean_words >= MIN_MEAN_WORDS and distinct > 0.5
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+def _choose_id_column(label, columns, body, named: str | None, text_cols: list[str]) -> str | None:
+    if named:
+        if named not in columns:
+            raise IngestError(Errors.E011, file=label, column=named, columns=", ".join(columns))
+        return named
+    for col in columns:
+        if ID_HEADER_RE.match(col.strip()) and col not in text_cols:
+            return col
+    return None

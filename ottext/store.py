@@ -1,0 +1,231 @@
+"""The project store: one SQLite database per project, the only code that writes SQL.
+
+Documents, passages, redaction maps, runs and per-file problems live here. Every change to one
+source file is written in one transaction, so a crash never leaves half a document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ottext.errors import Errors, StoreError
+
+SCHEMA_VERSION = 1
+DB_NAME = "project.db"
+LOCK_NAME = ".ottext.lock"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+  summary TEXT
+);
+CREATE TABLE IF NOT EXISTS files (
+  source TEXT PRIMARY KEY, path TEXT NOT NULL, content_hash TEXT NOT NULL, size INTEGER NOT NULL,
+  settings TEXT NOT NULL, run_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+  id TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, respondent TEXT,
+  context TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}',
+  content_hash TEXT NOT NULL, settings TEXT NOT NULL, text TEXT NOT NULL,
+  removed TEXT NOT NULL DEFAULT '[]', run_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE TABLE IF NOT EXISTS passages (
+  id TEXT PRIMARY KEY,
+  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+  context TEXT NOT NULL DEFAULT '', speaker TEXT, low_content INTEGER NOT NULL DEFAULT 0,
+  run_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, seq);
+CREATE TABLE IF NOT EXISTS redactions (
+  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+  placeholder TEXT NOT NULL, kind TEXT NOT NULL, original TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS redactions_document ON redactions(document_id);
+CREATE TABLE IF NOT EXISTS problems (
+  run_id TEXT NOT NULL, source TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
+);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class StoredDocument:
+    id: str
+    source: str
+    content_hash: str
+    settings: str
+
+
+class Store:
+    """A project directory with its SQLite database."""
+
+    def __init__(self, project: str | Path) -> None:
+        self.dir = Path(project)
+        self.path = self.dir / DB_NAME
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(Errors.E305, file=self.path, detail=str(exc)) from None
+        self.db.row_factory = sqlite3.Row
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            found = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise StoreError(Errors.E301, file=self.path, detail=str(exc)) from None
+        if found > SCHEMA_VERSION:
+            self.db.close()
+            raise StoreError(Errors.E302, file=self.path, found=found, known=SCHEMA_VERSION)
+        if found < SCHEMA_VERSION:
+            with self.transaction():
+                for stmt in SCHEMA.split(";"):
+                    if stmt.strip():
+                        self.db.execute(stmt)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self._lock_fd: int | None = None
+
+    # lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        self.unlock()
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All statements inside commit together or not at all."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def lock(self) -> None:
+        """Take the project's run lock; a second run gets a clear error instead of waiting."""
+        fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StoreError(Errors.E303, file=self.dir) from None
+        self._lock_fd = fd
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # runs ------------------------------------------------------------------------------------
+    def begin_run(self) -> str:
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        self.db.execute("INSERT INTO runs (id, started_at, status) VALUES (?, ?, 'running')",
+                        (run_id, now()))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, summary: dict) -> None:
+        self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                        (now(), status, json.dumps(summary, sort_keys=True), run_id))
+
+    def add_problem(self, run_id: str, source: str, level: str, message: str) -> None:
+        self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?)", (run_id, source, level, message))
+
+    # files and documents ---------------------------------------------------------------------
+    def file_state(self, source: str) -> tuple[str, str] | None:
+        row = self.db.execute("SELECT content_hash, settings FROM files WHERE source = ?",
+                              (source,)).fetchone()
+        return (row["content_hash"], row["settings"]) if row else None
+
+    def source_of_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute("SELECT source FROM files WHERE content_hash = ? LIMIT 1",
+                              (content_hash,)).fetchone()
+        return row["source"] if row else None
+
+    def documents_of(self, source: str) -> dict[str, StoredDocument]:
+        rows = self.db.execute("SELECT id, source, content_hash, settings FROM documents WHERE source = ?",
+                               (source,))
+        return {r["id"]: StoredDocument(r["id"], r["source"], r["content_hash"], r["settings"]) for r in rows}
+
+    def sync_source(self, *, source: str, path: str, content_hash: str, size: int, settings: str,
+                    run_id: str, keep: set[str], documents: list[dict], passages: list[dict],
+                    redactions: list[dict]) -> int:
+        """Replace one source file's documents in one transaction.
+
+        ``keep`` are ids of unchanged documents; every other stored document of the source is
+        replaced by ``documents`` (new or changed) or removed. Returns how many were removed.
+        """
+        with self.transaction() as db:
+            stored = {r[0] for r in db.execute("SELECT id FROM documents WHERE source = ?", (source,))}
+            incoming = {d["id"] for d in documents}
+            stale = stored - keep
+            removed = len(stale - incoming)
+            db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in stale])
+            db.executemany(
+                "INSERT INTO documents (id, source, kind, respondent, context, metadata, content_hash,"
+                " settings, text, removed, run_id) VALUES (:id, :source, :kind, :respondent, :context,"
+                " :metadata, :content_hash, :settings, :text, :removed, :run_id)", documents)
+            db.executemany(
+                'INSERT INTO passages (id, document_id, seq, start, "end", text, context, speaker,'
+                " low_content, run_id) VALUES (:id, :document_id, :seq, :start, :end, :text,"
+                " :context, :speaker, :low_content, :run_id)", passages)
+            db.executemany(
+                "INSERT INTO redactions VALUES (:document_id, :placeholder, :kind, :original)",
+                redactions)
+            db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET"
+                " path = excluded.path, content_hash = excluded.content_hash, size = excluded.size,"
+                " settings = excluded.settings, run_id = excluded.run_id",
+                (source, path, content_hash, size, settings, run_id))
+        return removed
+
+    # reading ---------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        q = {
+            "documents": "SELECT COUNT(*) FROM documents",
+            "passages": "SELECT COUNT(*) FROM passages",
+            "low_content": "SELECT COUNT(*) FROM passages WHERE low_content = 1",
+            "files": "SELECT COUNT(*) FROM files",
+        }
+        return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
+
+    def iter_passages(self) -> Iterator[sqlite3.Row]:
+        """Passages with their document's provenance, in a stable order."""
+        yield from self.db.execute(
+            'SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker,'
+            " p.low_content, p.run_id, d.source, d.kind, d.respondent, d.metadata"
+            " FROM passages p JOIN documents d ON d.id = p.document_id"
+            " ORDER BY d.source, d.id, p.seq")
+
+    def iter_documents(self) -> Iterator[sqlite3.Row]:
+        yield from self.db.execute(
+            "SELECT id, source, kind, respondent, context, metadata, text FROM documents"
+            " ORDER BY source, id")
+
+    def redaction_map(self, document_id: str) -> list[sqlite3.Row]:
+        return list(self.db.execute(
+            "SELECT placeholder, kind, original FROM redactions WHERE document_id = ?", (document_id,)))
