@@ -18,7 +18,8 @@ class Errors:
     E002 = "{file}: unsupported file type '{suffix}' (ottext reads {supported})"
     E003 = "{file}: file is empty"
     E004 = "{file}: looks like a binary file, not text ({detail})"
-    E005 = "{file}: file is {size_mb:.1f} MB, over the {limit_mb:.0f} MB limit for {kind} files (raise it with --max-file-mb)"
+    E005 = ("{file}: file is {size_mb:.1f} MB, over the {limit_mb:.0f} MB limit for {kind} files"
+            " (raise it with --max-file-mb)")
     E006 = "{file}: not a valid .docx ({detail})"
     E007 = "{file}: PDF has no text layer (scanned images?); run OCR first, e.g. `ocrmypdf in.pdf out.pdf`"
     E008 = "{file}: PDF is encrypted; save an unencrypted copy and try again"

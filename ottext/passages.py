@@ -113,3 +113,28 @@ def segment(
             low_content=b.low_content or is_low_content(body),
         ))
     return passages
+
+
+def coverage(doc_text: str, spans: list[tuple[int, int]], target: str) -> str:
+    """How passages cover a target text (e.g. a hand-coded gold passage) of the same document.
+
+    ``exact``: one passage is exactly the target; ``overlap``: the target lies inside the
+    passages that overlap it; ``missing``: the target is not in the text or not fully covered.
+    """
+    start = doc_text.find(target)
+    if start < 0:
+        return "missing"
+    end = start + len(target)
+    if (start, end) in spans:
+        return "exact"
+    covered = start
+    for s, e in sorted(spans):
+        if s <= covered < e:
+            covered = e
+            while covered < end and doc_text[covered].isspace():
+                covered += 1
+        elif s > covered:
+            break
+        if covered >= end:
+            return "overlap"
+    return "missing"

@@ -63,14 +63,21 @@ def speaker_label(line: str, recurring: set[str] | None = None) -> tuple[str, in
     return None
 
 
+NAME_LABEL = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+)?$")
+
+
 def recurring_labels(lines: list[Line]) -> set[str]:
-    """Labels that open at least two lines: likely speaker names in a transcript."""
+    """Speaker names of a transcript: labels that open two or more lines, and once a document has
+    any recurring label, every name-like label (``Tom:``) as well."""
     counts: dict[str, int] = {}
     for line in lines:
         m = SPEAKER_RE.match(line.text)
         if m:
             counts[m.group("label").strip()] = counts.get(m.group("label").strip(), 0) + 1
-    return {label for label, n in counts.items() if n >= 2}
+    recurring = {label for label, n in counts.items() if n >= 2}
+    if recurring:
+        recurring |= {label for label in counts if NAME_LABEL.match(label)}
+    return recurring
 
 
 def is_interviewer(label: str) -> bool:

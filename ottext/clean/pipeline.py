@@ -16,7 +16,11 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ottext.clean import boilerplate, low_content, normalise, redact, structure  # noqa: F401  (registers components)
+import ottext.clean.boilerplate  # noqa: F401  (each import registers its components)
+import ottext.clean.low_content  # noqa: F401
+import ottext.clean.normalise  # noqa: F401
+import ottext.clean.redact  # noqa: F401
+import ottext.clean.structure  # noqa: F401
 from ottext.clean.redact import Pseudonyms, Redaction, redact_text
 from ottext.clean.structure import Block
 from ottext.ingest import Document
@@ -153,6 +157,12 @@ class Cleaner:
                 redactions += [r for r in pseudo.records if r not in redactions]
             yield CleanedDocument(
                 document=d, text=doc.text, blocks=list(doc._.ottext_blocks or []),
-                sentences=[(s.start_char, s.end_char) for s in doc.sents] if doc.has_annotation("SENT_START") else [(0, len(doc.text))],
+                sentences=_sentences(doc),
                 redactions=redactions, removed=list(doc._.ottext_removed or []), metadata=metadata,
             )
+
+
+def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    if not doc.has_annotation("SENT_START"):
+        return [(0, len(doc.text))]
+    return [(s.start_char, s.end_char) for s in doc.sents]

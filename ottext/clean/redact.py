@@ -8,8 +8,10 @@ project store only; it is never exported.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from importlib import resources
 
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
@@ -82,31 +84,42 @@ def pattern_spans(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Lower-case words far more common than their Title-case form (see scripts/make_common_words.py)."""
+    path = resources.files("ottext.clean") / "data" / "common_words.txt"
+    return frozenset(path.read_text(encoding="utf-8").split())
+
+
+def _is_name(ent) -> bool:
+    name = ent.text.strip(" '\"\u2019")
+    if not name or name.casefold() in NOT_NAMES or PLACEHOLDER_RE.search(name):
+        return False
+    if not any(t.is_alpha and t.is_title for t in ent) or any(t.like_email or t.like_url or t.like_num for t in ent):
+        return False
+    # one capitalised ordinary word ("Morale's been low") is NER noise, not a person
+    return not (len(ent) == 1 and name.casefold() in common_words())
+
+
 def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, str]]:
-    """(start, end, 'PERSON', person key) for NER people, their name parts, and known names."""
+    """(start, end, 'PERSON', person key) for NER people, their name parts, and known names.
+
+    Every part of a full name (``Claire`` of ``Claire Hartley``) gets the same person key, so a
+    person keeps one pseudonym however they are named.
+    """
+    names = {" ".join(ent.text.strip(" '\"\u2019").split()) for ent in doc.ents
+             if ent.label_ == "PERSON" and _is_name(ent)}
+    names |= {" ".join(n.split()) for n in known_names if n.strip() and not PLACEHOLDER_RE.search(n)}
     people: dict[str, str] = {}  # surface form -> person key
-    for ent in doc.ents:
-        if ent.label_ != "PERSON":
-            continue
-        name = ent.text.strip(" '\"\u2019")
-        if name.casefold() in NOT_NAMES or not any(t.is_alpha and t.is_title for t in ent):
-            continue
-        if PLACEHOLDER_RE.search(name):
-            continue
-        people.setdefault(name, name)
-    for name in known_names:
-        name = " ".join(name.split())
-        if name and not PLACEHOLDER_RE.search(name):
-            people.setdefault(name, name)
-    for name in list(people):
+    for name in sorted(names, key=lambda n: (-len(n.split()), n)):
+        key = people.setdefault(name, name)
         for part in name.split():
             if len(part) >= 3 and part[0].isupper() and part.casefold() not in STOP_WORDS \
-                    and part.casefold() not in NOT_NAMES:
-                people.setdefault(part, people[name])
+                    and part.casefold() not in NOT_NAMES and part.casefold() not in common_words():
+                people.setdefault(part, key)
     spans = []
-    text = doc.text
     for surface in sorted(people, key=len, reverse=True):
-        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
+        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", doc.text):
             spans.append((m.start(), m.end(), "PERSON", people[surface]))
     return spans
 
@@ -114,7 +127,9 @@ def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, st
 def redact_doc(doc: Doc, known_names: list[str]) -> tuple[Doc, list[Redaction]]:
     """A new Doc with personal data replaced by pseudonyms, keeping sentence starts and lemmas."""
     found = [(s, e, k, doc.text[s:e]) for s, e, k in pattern_spans(doc.text)]
-    found += name_spans(doc, known_names)
+    taken = [(s, e) for s, e, _, _ in found]  # patterns win over names where they overlap
+    found += [span for span in name_spans(doc, known_names)
+              if not any(span[0] < e and s < span[1] for s, e in taken)]
     found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
     pseudo = Pseudonyms()
     for name in known_names:

@@ -97,8 +97,8 @@ def _try_utf16_without_bom(data: bytes) -> str | None:
     if len(head) < 4:
         return None
     even, odd = head[0::2], head[1::2]
-    for enc, zeros in (("utf-16-le", odd), ("utf-16-be", even)):
-        if zeros.count(0) > 0.9 * len(zeros):
+    for enc, zeros, other in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) >= 0.5 * len(zeros) and other.count(0) <= 0.05 * len(other):
             try:
                 return data.decode(enc)
             except UnicodeDecodeError:

@@ -105,8 +105,8 @@ def _table_documents(
         if len(row) > len(header):
             extra = [c for c in row[len(header):] if str(c).strip()]
             if extra:
-                warnings.append(Errors.format(Errors.W102, file=label, line=n,
-                                              detail=f"{len(row)} cells but {len(header)} columns; extra cells ignored"))
+                detail = f"{len(row)} cells but {len(header)} columns; extra cells ignored"
+                warnings.append(Errors.format(Errors.W102, file=label, line=n, detail=detail))
             row = row[: len(header)]
         elif len(row) < len(header):
             row = list(row) + [""] * (len(header) - len(row))
