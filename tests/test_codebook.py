@@ -52,7 +52,8 @@ def _write(tmp_path, codes) -> str:
     ([{"id": "a", "name": "A", "definition": "d", "colour": "red"}], ["code 'a'", "field 'colour'"]),
     ([{"id": "a", "name": "A", "definition": "d", "group": "x"}], ["field 'group'"]),
     ([{"id": "a", "name": "A", "definition": "d", "parent": "zz"}], ["code 'a'", "parent 'zz'"]),
-    ([{"id": "a", "name": "A", "definition": "d"}, {"id": "a", "name": "B", "definition": "e"}], ["'a'", "more than once"]),
+    ([{"id": "a", "name": "A", "definition": "d"}, {"id": "a", "name": "B", "definition": "e"}],
+     ["'a'", "more than once"]),
     ([{"id": "a", "name": "A", "definition": "d", "parent": "b"},
       {"id": "b", "name": "B", "definition": "e", "parent": "a"}], ["cycle"]),
 ])

@@ -49,7 +49,8 @@ def test_docx_paragraphs_headings_and_lists(tmp_path):
 
 
 def test_pdf_text_layer_is_read(tmp_path):
-    doc = read(write(tmp_path, "r.pdf", make_pdf(["Waiting lists are eleven months.", "Staff are tired."]))).documents[0]
+    pdf = make_pdf(["Waiting lists are eleven months.", "Staff are tired."])
+    doc = read(write(tmp_path, "r.pdf", pdf)).documents[0]
     assert "Waiting lists are eleven months." in doc.text and doc.kind == "pdf"
 
 
@@ -59,7 +60,8 @@ def test_csv_survey_cells_become_response_documents(tmp_path):
             "R2,Senior OT,,Disagree",
             "R3,OT,Panel delays every adaptation for weeks,Strongly agree"]
     docs = read(write(tmp_path, "s.csv", "\n".join(rows))).documents
-    assert [(d.respondent, d.context) for d in docs] == [("R1", "What gets in the way?"), ("R3", "What gets in the way?")]
+    question = "What gets in the way?"
+    assert [(d.respondent, d.context) for d in docs] == [("R1", question), ("R3", question)]
     assert docs[0].metadata == {"role": "OT", "Q1 rating": "Agree"}
     assert docs[0].kind == "survey_response"
 
