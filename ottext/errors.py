@@ -51,6 +51,18 @@ class Errors:
     E304 = "{file}: no inputs given"
     E305 = "{file}: cannot write ({detail})"
 
+    # classifier (E4xx)
+    E401 = "{file} line {line}: {detail}"
+    E402 = "{file}: no labelled .jsonl files in this folder"
+    E403 = "{file}: passage id {id!r} appears more than once"
+    E404 = ("{file}: model was trained with a different codebook (codes only in the model: {model_only};"
+            " only in this codebook: {book_only}; changed: {changed})")
+    E405 = "{file}: not an ottext model folder ({detail})"
+    E406 = "{file}: model file {name} does not match the checksum in its model card (tampered or damaged)"
+    E407 = "{file}: model was trained on embeddings from {model_embedder}, but this run uses {embedder}"
+    E408 = "the classifier is not fitted yet; call fit() or load a model first"
+    E409 = "{file}: no text column (columns: {columns}); ottext code needs 'text' and optionally 'id' and 'context'"
+
     @staticmethod
     def format(template: str, **fields: object) -> str:
         """Fill a template, turning paths into short strings."""

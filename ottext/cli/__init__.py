@@ -10,6 +10,7 @@ import sys
 
 import typer
 
+from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
 from ottext.cli import run as run_cmds
 from ottext.cli._common import fail
@@ -19,6 +20,9 @@ app = typer.Typer(
     help="Turn qualitative text about the OT workforce into coded, quotable evidence.",
 )
 app.command("run")(run_cmds.run)
+app.command("train")(classify_cmds.train)
+app.command("code")(classify_cmds.code)
+app.command("evaluate")(classify_cmds.evaluate)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

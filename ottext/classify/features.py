@@ -1,0 +1,129 @@
+"""Features for the classifier: TF-IDF of spaCy lemmas (passage and its context) and MiniLM
+embeddings (passage and its context), weighted blocks stacked into one sparse matrix."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ottext.embed import Embedder
+
+PLACEHOLDER = re.compile(r"\[(PERSON|EMAIL|URL|PHONE|POSTCODE)_\d+\]")
+TOKEN_PATTERN = r"(?u)\b[a-z][a-z0-9']+\b"
+TEXT_TFIDF = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "token_pattern": TOKEN_PATTERN,
+              "max_features": 20000}
+CONTEXT_TFIDF = {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "token_pattern": TOKEN_PATTERN}
+
+
+@functools.cache
+def _lemmatiser():
+    """A blank English pipeline with the lookup lemmatiser: fast and the same everywhere."""
+    import warnings
+
+    import spacy
+
+    nlp = spacy.blank("en")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nlp.initialize()
+    except (ValueError, ImportError, OSError):
+        if "lemmatizer" in nlp.pipe_names:
+            nlp.remove_pipe("lemmatizer")
+    return nlp
+
+
+def lemma_texts(texts: list[str]) -> list[str]:
+    """Lower-cased lemmas joined by spaces (placeholders become their kind, e.g. ``person``)."""
+    nlp = _lemmatiser()
+    cleaned = [PLACEHOLDER.sub(lambda m: m.group(1).lower(), t or "") for t in texts]
+    out = []
+    for doc in nlp.pipe(cleaned, batch_size=256):
+        out.append(" ".join((t.lemma_ or t.text).lower() for t in doc if not t.is_punct and not t.is_space))
+    return out
+
+
+def _vectoriser(params: dict) -> TfidfVectorizer:
+    return TfidfVectorizer(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+
+
+class FeatureBuilder:
+    """Turns (texts, contexts, embeddings) into one feature matrix; fit learns the vocabularies."""
+
+    def __init__(self, lexical_weight: float = 1.0, context_weight: float = 0.6,
+                 embedding_weight: float = 1.0, context_embedding_weight: float = 0.5) -> None:
+        self.lexical_weight = lexical_weight
+        self.context_weight = context_weight
+        self.embedding_weight = embedding_weight
+        self.context_embedding_weight = context_embedding_weight
+
+    def fit(self, texts: list[str], contexts: list[str]) -> FeatureBuilder:
+        self.text_vec_ = _vectoriser(TEXT_TFIDF).fit(lemma_texts(texts))
+        ctx = lemma_texts(contexts)
+        self.context_vec_ = _vectoriser(CONTEXT_TFIDF)
+        try:
+            self.context_vec_.fit(ctx)
+        except ValueError:  # no context words at all
+            self.context_vec_ = None
+        return self
+
+    def transform(self, texts: list[str], contexts: list[str], text_emb: np.ndarray,
+                  context_emb: np.ndarray) -> sparse.csr_matrix:
+        blocks = [self.text_vec_.transform(lemma_texts(texts)) * self.lexical_weight]
+        if self.context_vec_ is not None:
+            blocks.append(self.context_vec_.transform(lemma_texts(contexts)) * self.context_weight)
+        blocks.append(sparse.csr_matrix(text_emb * self.embedding_weight))
+        blocks.append(sparse.csr_matrix(context_emb * self.context_embedding_weight))
+        return sparse.hstack(blocks, format="csr")
+
+    @property
+    def lexical_names(self) -> list[str]:
+        """Names of the lexical features, in column order (for explanations)."""
+        names = [f"text:{t}" for t in self.text_vec_.get_feature_names_out()]
+        if self.context_vec_ is not None:
+            names += [f"context:{t}" for t in self.context_vec_.get_feature_names_out()]
+        return names
+
+    # safe serialisation: JSON for vocabularies, arrays for idf ---------------------------------
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta = {"weights": [self.lexical_weight, self.context_weight, self.embedding_weight,
+                            self.context_embedding_weight],
+                "text_vocabulary": {k: int(v) for k, v in self.text_vec_.vocabulary_.items()},
+                "context_vocabulary": ({k: int(v) for k, v in self.context_vec_.vocabulary_.items()}
+                                       if self.context_vec_ is not None else None)}
+        arrays = {"text_idf": self.text_vec_.idf_.astype(np.float64)}
+        if self.context_vec_ is not None:
+            arrays["context_idf"] = self.context_vec_.idf_.astype(np.float64)
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> FeatureBuilder:
+        fb = cls(*meta["weights"])
+        fb.text_vec_ = _vectoriser(TEXT_TFIDF)
+        fb.text_vec_.vocabulary_ = meta["text_vocabulary"]
+        fb.text_vec_.idf_ = arrays["text_idf"]
+        fb.context_vec_ = None
+        if meta.get("context_vocabulary") is not None:
+            fb.context_vec_ = _vectoriser(CONTEXT_TFIDF)
+            fb.context_vec_.vocabulary_ = meta["context_vocabulary"]
+            fb.context_vec_.idf_ = arrays["context_idf"]
+        return fb
+
+
+def embed_pair(embedder: Embedder, texts: list[str], contexts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Embeddings of the texts and of their contexts (each distinct context embedded once)."""
+    text_emb = embedder.embed(list(texts))
+    unique = sorted({c for c in contexts if c})
+    ctx_emb = np.zeros((len(contexts), embedder.dim), dtype=np.float32)
+    if unique:
+        vectors = embedder.embed(unique)
+        index = {c: i for i, c in enumerate(unique)}
+        for i, c in enumerate(contexts):
+            if c:
+                ctx_emb[i] = vectors[index[c]]
+    return text_emb, ctx_emb

@@ -1,0 +1,144 @@
+"""The classifier: one calibrated logistic regression per code over lexical and embedding
+features, with a threshold per code chosen by cross-validation, following scikit-learn's
+conventions (parameters in ``__init__``, learning in ``fit``, learned state in ``attr_``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+
+from ottext.classify.features import FeatureBuilder, embed_pair
+from ottext.codebook import Codebook
+from ottext.embed import Embedder
+from ottext.errors import Errors, OttextError
+
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _f1(y: np.ndarray, pred: np.ndarray) -> float:
+    tp = int((y & pred).sum())
+    denom = int(y.sum()) + int(pred.sum())
+    return 2 * tp / denom if denom else 1.0
+
+
+class CodeClassifier:
+    """Multi-label coder for a codebook. ``predict_proba`` gives calibrated probabilities with a
+    parent never below its child; ``predict`` applies per-code thresholds and the hierarchy."""
+
+    def __init__(self, codebook: Codebook, embedder: Embedder | None = None, C: float = 4.0, cv: int = 5,
+                 random_state: int = 0, lexical_weight: float = 1.0, context_weight: float = 0.6,
+                 embedding_weight: float = 1.0, context_embedding_weight: float = 0.5) -> None:
+        self.codebook = codebook
+        self.embedder = embedder
+        self.C = C
+        self.cv = cv
+        self.random_state = random_state
+        self.lexical_weight = lexical_weight
+        self.context_weight = context_weight
+        self.embedding_weight = embedding_weight
+        self.context_embedding_weight = context_embedding_weight
+
+    # fitting ---------------------------------------------------------------------------------
+    def _lr(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
+
+    def fit(self, texts: list[str], contexts: list[str], y: np.ndarray,
+            embeddings: tuple[np.ndarray, np.ndarray] | None = None) -> CodeClassifier:
+        """Learn vocabularies, weights, calibration and thresholds from labelled passages."""
+        y = np.asarray(y, dtype=np.int8)
+        text_emb, ctx_emb = embeddings if embeddings is not None else embed_pair(self._embedder(), texts, contexts)
+        self.features_ = FeatureBuilder(self.lexical_weight, self.context_weight, self.embedding_weight,
+                                        self.context_embedding_weight).fit(texts, contexts)
+        X = self.features_.transform(texts, contexts, text_emb, ctx_emb)
+        self.classes_ = list(self.codebook.ids)
+        oof = self._out_of_fold(X, y)
+        self.platt_ = np.zeros((len(self.classes_), 2))
+        for j in range(len(self.classes_)):
+            cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y[:, j])
+            self.platt_[j] = (cal.coef_[0, 0], cal.intercept_[0])
+        self.oof_proba_ = self._roll_up_scores(_sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))
+        self.thresholds_ = np.array([self._best_threshold(y[:, j], self.oof_proba_[:, j])
+                                     for j in range(len(self.classes_))])
+        self.coef_ = np.zeros((len(self.classes_), X.shape[1]))
+        self.intercept_ = np.zeros(len(self.classes_))
+        for j in range(len(self.classes_)):
+            lr = self._lr().fit(X, y[:, j])
+            self.coef_[j], self.intercept_[j] = lr.coef_[0], lr.intercept_[0]
+        self.train_embeddings_ = text_emb.astype(np.float16)
+        self.train_labels_ = y
+        return self
+
+    def _out_of_fold(self, X, y: np.ndarray) -> np.ndarray:
+        oof = np.zeros(y.shape, dtype=np.float64)
+        folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
+        for train, val in folds.split(X):
+            for j in range(y.shape[1]):
+                if y[train, j].min() == y[train, j].max():
+                    oof[val, j] = -10.0 if y[train, j].max() == 0 else 10.0
+                    continue
+                oof[val, j] = self._lr().fit(X[train], y[train, j]).decision_function(X[val])
+        return oof
+
+    @staticmethod
+    def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
+        scores = [_f1(y.astype(bool), proba >= t) for t in THRESHOLD_GRID]
+        best = max(scores)
+        ties = [t for t, s in zip(THRESHOLD_GRID, scores, strict=True) if s >= best - 1e-9]
+        return float(min(ties, key=lambda t: abs(t - 0.5)))
+
+    # predicting ------------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise OttextError(Errors.E408)
+
+    def _embedder(self) -> Embedder:
+        if self.embedder is None:
+            from ottext.embed import MiniLMEmbedder
+
+            self.embedder = MiniLMEmbedder()
+        return self.embedder
+
+    def transform(self, texts: list[str], contexts: list[str],
+                  embeddings: tuple[np.ndarray, np.ndarray] | None = None):
+        """The feature matrix for passages."""
+        self._check_fitted()
+        text_emb, ctx_emb = embeddings if embeddings is not None else embed_pair(self._embedder(), texts, contexts)
+        return self.features_.transform(texts, contexts, text_emb, ctx_emb)
+
+    def predict_proba(self, texts: list[str], contexts: list[str],
+                      embeddings: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Calibrated probabilities, one column per code in codebook order."""
+        if not texts:
+            self._check_fitted()
+            return np.zeros((0, len(self.classes_)))
+        X = self.transform(texts, contexts, embeddings)
+        decision = np.asarray(X @ self.coef_.T) + self.intercept_
+        return self._roll_up_scores(_sigmoid(decision * self.platt_[:, 0] + self.platt_[:, 1]))
+
+    def predict(self, texts: list[str], contexts: list[str],
+                embeddings: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """0/1 codes: per-code thresholds, then every assigned child brings its parent."""
+        return self.decide(self.predict_proba(texts, contexts, embeddings))
+
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        self._check_fitted()
+        return self._roll_up_labels((proba >= self.thresholds_).astype(np.int8))
+
+    def _roll_up_scores(self, proba: np.ndarray) -> np.ndarray:
+        index = {c: j for j, c in enumerate(self.codebook.ids)}
+        for code in self.codebook.codes:
+            for parent in self.codebook.ancestors(code.id):
+                proba[:, index[parent]] = np.maximum(proba[:, index[parent]], proba[:, index[code.id]])
+        return proba
+
+    def _roll_up_labels(self, labels: np.ndarray) -> np.ndarray:
+        index = {c: j for j, c in enumerate(self.codebook.ids)}
+        for code in self.codebook.codes:
+            for parent in self.codebook.ancestors(code.id):
+                labels[:, index[parent]] |= labels[:, index[code.id]]
+        return labels

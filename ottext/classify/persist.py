@@ -1,0 +1,136 @@
+"""Saving and loading a classifier in safe formats: ``model.json`` (everything but arrays),
+``weights.npz`` (arrays, loaded with ``allow_pickle=False``) and ``model_card.md`` (for people,
+with the sha256 of both files, checked on every load). Nothing is ever unpickled."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ottext.classify.features import FeatureBuilder
+from ottext.classify.model import CodeClassifier
+from ottext.codebook import Codebook
+from ottext.errors import Errors, OttextError
+
+FORMAT = "ottext-classifier/1"
+FILES = ("model.json", "weights.npz")
+CHECKSUM_RE = re.compile(r"^\|\s*`(?P<name>[\w.]+)`\s*\|\s*`(?P<sha>[0-9a-f]{64})`\s*\|", re.M)
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def code_fingerprints(codebook: Codebook) -> dict[str, str]:
+    """A short hash of each code's definition, to name exactly which codes differ."""
+    out = {}
+    for code in codebook.to_dict()["codes"]:
+        blob = json.dumps(code, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        out[code["id"]] = hashlib.sha256(blob).hexdigest()[:12]
+    return out
+
+
+def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) -> str:
+    """Write the model folder; returns the model version (name plus a content hash)."""
+    clf._check_fitted()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    features_meta, feature_arrays = clf.features_.to_state()
+    meta = {
+        "format": FORMAT,
+        "codes": clf.classes_,
+        "codebook_hash": clf.codebook.hash,
+        "code_fingerprints": code_fingerprints(clf.codebook),
+        "parents": {c.id: c.parent for c in clf.codebook.codes if c.parent},
+        "embedder": clf.embedder.id if clf.embedder is not None else info.get("embedder"),
+        "params": {"C": clf.C, "cv": clf.cv, "random_state": clf.random_state,
+                   "lexical_weight": clf.lexical_weight, "context_weight": clf.context_weight,
+                   "embedding_weight": clf.embedding_weight,
+                   "context_embedding_weight": clf.context_embedding_weight},
+        "thresholds": {c: float(t) for c, t in zip(clf.classes_, clf.thresholds_, strict=True)},
+        "platt": {c: [float(a), float(b)] for c, (a, b) in zip(clf.classes_, clf.platt_, strict=True)},
+        "features": features_meta,
+        "train_ids": info.get("train_ids", []),
+        "train_texts": info.get("train_texts", []),
+        "info": {k: v for k, v in info.items() if k not in ("train_ids", "train_texts")},
+    }
+    (out / "model.json").write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True, indent=1) + "\n",
+                                    encoding="utf-8")
+    arrays = {"coef": clf.coef_.astype(np.float64), "intercept": clf.intercept_.astype(np.float64),
+              "train_embeddings": clf.train_embeddings_, "train_labels": clf.train_labels_.astype(np.int8),
+              **feature_arrays}
+    with open(out / "weights.npz", "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    version = model_version(out)
+    sums = "\n".join(f"| `{name}` | `{sha256_file(out / name)}` |" for name in FILES)
+    text = card.replace("{{VERSION}}", version).replace("{{CHECKSUMS}}", "| file | sha256 |\n|---|---|\n" + sums)
+    (out / "model_card.md").write_text(text, encoding="utf-8")
+    return version
+
+
+def model_version(model_dir: Path) -> str:
+    h = hashlib.sha256()
+    for name in FILES:
+        h.update((model_dir / name).read_bytes())
+    return f"{model_dir.name}-{h.hexdigest()[:12]}"
+
+
+def verify_checksums(model_dir: Path) -> None:
+    """Every model file must match the sha256 its card records."""
+    card = model_dir / "model_card.md"
+    if not card.is_file():
+        raise OttextError(Errors.E405, file=model_dir, detail="no model_card.md")
+    recorded = {m["name"]: m["sha"] for m in CHECKSUM_RE.finditer(card.read_text(encoding="utf-8"))}
+    for name in FILES:
+        path = model_dir / name
+        if not path.is_file():
+            raise OttextError(Errors.E405, file=model_dir, detail=f"no {name}")
+        if recorded.get(name) != sha256_file(path):
+            raise OttextError(Errors.E406, file=model_dir, name=name)
+
+
+def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tuple[CodeClassifier, dict]:
+    """Load a model folder for ``codebook``; refuses tampered files and other codebooks."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise OttextError(Errors.E405, file=model_dir, detail="no such folder")
+    verify_checksums(model_dir)
+    try:
+        meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+        with np.load(model_dir / "weights.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (ValueError, OSError, KeyError) as exc:
+        raise OttextError(Errors.E405, file=model_dir, detail=type(exc).__name__) from None
+    if meta.get("format") != FORMAT:
+        raise OttextError(Errors.E405, file=model_dir, detail=f"format {meta.get('format')!r}")
+    _check_codebook(model_dir, meta, codebook)
+    if embedder is not None and meta["embedder"] and embedder.id != meta["embedder"]:
+        raise OttextError(Errors.E407, file=model_dir, model_embedder=meta["embedder"], embedder=embedder.id)
+    clf = CodeClassifier(codebook, embedder=embedder, **meta["params"])
+    clf.classes_ = list(meta["codes"])
+    clf.features_ = FeatureBuilder.from_state(meta["features"], arrays)
+    clf.coef_, clf.intercept_ = arrays["coef"], arrays["intercept"]
+    clf.thresholds_ = np.array([meta["thresholds"][c] for c in clf.classes_])
+    clf.platt_ = np.array([meta["platt"][c] for c in clf.classes_])
+    clf.train_embeddings_ = arrays["train_embeddings"]
+    clf.train_labels_ = arrays["train_labels"]
+    meta["version"] = model_version(model_dir)
+    return clf, meta
+
+
+def _check_codebook(model_dir: Path, meta: dict, codebook: Codebook) -> None:
+    if meta.get("codebook_hash") == codebook.hash:
+        return
+    mine = code_fingerprints(codebook)
+    theirs = meta.get("code_fingerprints", {})
+    model_only = sorted(set(theirs) - set(mine))
+    book_only = sorted(set(mine) - set(theirs))
+    changed = sorted(c for c in set(mine) & set(theirs) if mine[c] != theirs[c])
+    if not (model_only or book_only or changed) and meta.get("codes") == codebook.ids:
+        return  # only the codebook's name or version differs
+    raise OttextError(Errors.E404, file=model_dir, model_only=", ".join(model_only) or "none",
+                      book_only=", ".join(book_only) or "none", changed=", ".join(changed) or "none")

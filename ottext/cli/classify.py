@@ -1,0 +1,148 @@
+"""``ottext train``, ``ottext code`` and ``ottext evaluate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from ottext.cli._common import fail, print_json
+from ottext.errors import OttextError
+
+
+def train(
+    corpus: Path = typer.Option(None, "--corpus", help="Labelled corpus folder (default corpora/training)."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
+    out: Path = typer.Option(None, "--out", help="Model folder to write (default models/ottext-lga-minilm)."),
+    dev: list[Path] = typer.Option(None, "--dev", help="Gold .jsonl to score on (repeatable; never trained on)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
+) -> None:
+    """Train the classifier (deterministic) and write it with its model card."""
+    from ottext.classify.locate import default_corpus_dir, default_model_dir
+    from ottext.classify.metrics import format_table
+    from ottext.classify.train import train_model
+    from ottext.codebook import load_codebook
+    from ottext.embed import MiniLMEmbedder
+
+    try:
+        cb = load_codebook(codebook)
+        report = train_model(corpus or default_corpus_dir(), cb, out or default_model_dir(), MiniLMEmbedder(),
+                             dev_sets={p.stem: p for p in (dev or [])})
+    except OttextError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json({"version": report.version, "scores": report.scores})
+        return
+    print(f"Trained {report.version} on {report.n_train} passages ({report.n_test} held out); "
+          f"model and card in {report.out_dir}")
+    for name, scores in report.scores.items():
+        print()
+        print(format_table(scores, name) if "baseline" not in name else
+              f"{name}: macro-F1 {scores['macro_f1']:.3f}, mean kappa {scores['mean_kappa']:.3f}")
+
+
+def code(
+    file: Path = typer.Argument(..., help="Passages to code: .jsonl or .csv with id, text, optional context."),
+    out: Path = typer.Option(..., "--out", help="Where to write one JSON line per passage."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML the model was trained with."),
+    explain: bool = typer.Option(False, "--explain", help="Add lexical evidence and nearest training passages."),
+    quiet: bool = typer.Option(False, "--quiet", "-q"),
+) -> None:
+    """Code passages without a project."""
+    from ottext.classify.coder import code_passages, read_passages
+    from ottext.classify.locate import load_default
+    from ottext.codebook import load_codebook
+    from ottext.errors import Errors
+    from ottext.export.files import atomic_write
+
+    if not file.is_file():
+        fail(Errors.format(Errors.E001, file=file))
+    try:
+        items, warnings = read_passages(file)
+        clf, meta = load_default(load_codebook(codebook), model)
+        coded = code_passages(clf, items, explain=explain, train_texts=meta.get("train_texts"))
+    except OttextError as exc:
+        fail(str(exc))
+    for w in warnings:
+        print(f"ottext: skipped: {w}", file=sys.stderr)
+    with atomic_write(out, encoding="utf-8") as fh:
+        for c in coded:
+            row = {"id": c.id, "codes": c.codes, "scores": c.scores, "model_version": meta["version"]}
+            if explain:
+                row["explanation"] = c.explanation
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if not quiet:
+        print(f"Coded {len(coded)} passages with {meta['version']} -> {out}")
+
+
+def evaluate(
+    gold: Path = typer.Argument(..., help="Gold .jsonl: id, text, codes, optional context."),
+    pred: Path = typer.Option(None, "--pred", help="Predictions .jsonl from `ottext code` (default: code now)."),
+    model: Path = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
+    baseline: bool = typer.Option(False, "--baseline", help="Also score the zero-shot baseline."),
+    as_json: bool = typer.Option(False, "--json", help="Print scores as JSON."),
+) -> None:
+    """Per-code precision, recall, F1, support and kappa; micro/macro F1; Krippendorff's alpha."""
+    from ottext.classify.coder import PassageIn, code_passages
+    from ottext.classify.data import Labelled, label_matrix, load_labelled
+    from ottext.classify.locate import default_corpus_dir, load_default
+    from ottext.classify.metrics import agreement, format_table
+    from ottext.codebook import load_codebook
+
+    try:
+        cb = load_codebook(codebook)
+        items = load_labelled(gold, cb)
+        truth = label_matrix(items, cb)
+        if pred is not None:
+            predicted = _read_predictions(pred, [i.id for i in items], cb)
+        else:
+            clf, _ = load_default(cb, model)
+            coded = code_passages(clf, [PassageIn(i.id, i.text, i.context) for i in items])
+            predicted = [c.codes for c in coded]
+        rows = [Labelled(i.id, i.text, codes=cb.roll_up(p)) for i, p in zip(items, predicted, strict=True)]
+        y_pred = label_matrix(rows, cb)
+        results = {"model": agreement(truth, y_pred, cb.ids)}
+        if baseline:
+            results["zero-shot baseline"] = _baseline_scores(cb, items, truth, default_corpus_dir())
+    except OttextError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(results)
+        return
+    for name, scores in results.items():
+        print(format_table(scores, f"{gold.name}: {name}"))
+        print()
+
+
+def _read_predictions(path: Path, ids: list[str], cb) -> list[list[str]]:
+    from ottext.errors import Errors
+
+    by_id = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            raise OttextError(Errors.E401, file=path, line=n, detail="not valid JSON") from None
+        by_id[str(rec.get("id"))] = [c for c in rec.get("codes", []) if c in cb]
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise OttextError(Errors.E401, file=path, line=0, detail=f"no prediction for gold id {missing[0]!r}")
+    return [by_id[i] for i in ids]
+
+
+def _baseline_scores(cb, items, truth, corpus_dir: Path) -> dict:
+    from ottext.classify.baseline import ZeroShotBaseline
+    from ottext.classify.data import label_matrix, load_corpus
+    from ottext.classify.metrics import agreement
+    from ottext.embed import MiniLMEmbedder
+
+    emb = MiniLMEmbedder()
+    train = [i for i in load_corpus(corpus_dir, cb) if i.split == "train"]
+    zs = ZeroShotBaseline(cb, emb).fit(emb.embed([i.text for i in train]), label_matrix(train, cb))
+    return agreement(truth, zs.predict(emb.embed([i.text for i in items])), cb.ids)
