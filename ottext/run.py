@@ -37,6 +37,8 @@ class RunOptions:
     redact: bool = True
     model: str = "auto"
     ingest: IngestOptions = field(default_factory=IngestOptions)
+    code: bool = True
+    classifier: Path | None = None
 
     def settings_key(self) -> str:
         """A string that changes whenever cleaning or segmenting would give other passages."""
@@ -63,6 +65,9 @@ class RunSummary:
     documents_unchanged: int = 0
     documents_removed: int = 0
     passages_written: int = 0
+    passages_coded: int = 0
+    passages_embedded: int = 0
+    model_version: str | None = None
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
@@ -101,7 +106,7 @@ def run_project(
     the summary and never stop the batch."""
     options = options or RunOptions()
     started = time.perf_counter()
-    load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
+    codebook = load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
     items = list(iter_input_files(inputs)) if inputs else []
     if not inputs:
         raise StoreError(Errors.E304, file="ottext run")
@@ -128,6 +133,8 @@ def run_project(
                 detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 _problem(store, summary, run_id, item.source,
                          Errors.format(Errors.E017, file=item.path, detail=detail))
+        if options.code:
+            code_new_passages(store, codebook, options, run_id, summary)
         summary.exports = {k: str(v) for k, v in write_passages(store, Path(project) / "exports").items()}
         summary.totals = store.counts()
         summary.seconds = round(time.perf_counter() - started, 3)
@@ -206,3 +213,27 @@ def _rows(cleaned: CleanedDocument, options: RunOptions, settings: str, run_id: 
     redaction_rows = [{"document_id": d.id, "placeholder": r.placeholder, "kind": r.kind,
                        "original": r.original} for r in cleaned.redactions]
     return doc_row, passage_rows, redaction_rows
+
+
+def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, summary: RunSummary) -> None:
+    """Code every passage that has no coding from the current model (the model loads only then)."""
+    from ottext.classify.coder import PassageIn, code_passages
+    from ottext.classify.locate import default_model_dir
+    from ottext.classify.persist import load_model, model_version
+    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+
+    model_dir = options.classifier or default_model_dir()
+    version = model_version(model_dir) if (model_dir / "model.json").is_file() else "missing"
+    todo = store.passages_to_code(version)
+    summary.model_version = version
+    if not todo:
+        return
+    embedder = CachedEmbedder(MiniLMEmbedder(), store)
+    clf, meta = load_model(model_dir, codebook, embedder)
+    for start in range(0, len(todo), 4096):
+        chunk = todo[start:start + 4096]
+        coded = code_passages(clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk])
+        rows = [(c.id, code, score, int(code in c.codes)) for c in coded for code, score in c.scores.items()]
+        store.put_model_codings(rows, meta["version"], run_id)
+        summary.passages_coded += len(coded)
+    summary.passages_embedded = embedder.embedded_

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from ottext.errors import Errors, StoreError
 
 SCHEMA_VERSION = 1
@@ -53,6 +55,17 @@ CREATE TABLE IF NOT EXISTS redactions (
   placeholder TEXT NOT NULL, kind TEXT NOT NULL, original TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS redactions_document ON redactions(document_id);
+CREATE TABLE IF NOT EXISTS embeddings (
+  embedder TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
+  PRIMARY KEY (embedder, text_hash)
+);
+CREATE TABLE IF NOT EXISTS codings (
+  passage_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+  code TEXT NOT NULL, score REAL, assigned INTEGER NOT NULL, source TEXT NOT NULL,
+  model_version TEXT, run_id TEXT NOT NULL,
+  PRIMARY KEY (passage_id, code, source)
+);
+CREATE INDEX IF NOT EXISTS codings_source ON codings(source, model_version);
 CREATE TABLE IF NOT EXISTS problems (
   run_id TEXT NOT NULL, source TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
 );
@@ -210,6 +223,7 @@ class Store:
             "passages": "SELECT COUNT(*) FROM passages",
             "low_content": "SELECT COUNT(*) FROM passages WHERE low_content = 1",
             "files": "SELECT COUNT(*) FROM files",
+            "coded": "SELECT COUNT(DISTINCT passage_id) FROM codings WHERE source = 'model'",
         }
         return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
 
@@ -225,6 +239,51 @@ class Store:
         yield from self.db.execute(
             "SELECT id, source, kind, respondent, context, metadata, text FROM documents"
             " ORDER BY source, id")
+
+    # embeddings cache ------------------------------------------------------------------------
+    def get_vectors(self, embedder_id: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT text_hash, vector FROM embeddings WHERE embedder = ? AND text_hash IN ({marks})"
+            for r in self.db.execute(sql, (embedder_id, *chunk)):
+                vec = np.frombuffer(r["vector"], dtype=np.float32)
+                if vec.shape == (dim,):
+                    out[r["text_hash"]] = vec
+        return out
+
+    def put_vectors(self, embedder_id: str, items: dict[str, np.ndarray]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                           [(embedder_id, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in items.items()])
+
+    # codings ---------------------------------------------------------------------------------
+    def passages_to_code(self, model_version: str) -> list[sqlite3.Row]:
+        """Passages (not low-content) without codings from this model version."""
+        return list(self.db.execute(
+            "SELECT p.id, p.text, p.context FROM passages p JOIN documents d ON d.id = p.document_id"
+            " WHERE p.low_content = 0 AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.passage_id = p.id"
+            " AND c.source = 'model' AND c.model_version = ?) ORDER BY d.source, d.id, p.seq", (model_version,)))
+
+    def put_model_codings(self, rows: list[tuple[str, str, float, int]], model_version: str, run_id: str) -> None:
+        """Replace the model's codings of these passages (human codings are never touched)."""
+        with self.transaction() as db:
+            ids = sorted({r[0] for r in rows})
+            db.executemany("DELETE FROM codings WHERE passage_id = ? AND source = 'model'", [(i,) for i in ids])
+            db.executemany("INSERT INTO codings VALUES (?, ?, ?, ?, 'model', ?, ?)",
+                           [(pid, code, score, assigned, model_version, run_id) for pid, code, score, assigned in rows])
+
+    def codings_by_passage(self) -> dict[str, dict]:
+        """For each coded passage: model scores, assigned codes and model version."""
+        out: dict[str, dict] = {}
+        for r in self.db.execute("SELECT passage_id, code, score, assigned, model_version FROM codings"
+                                 " WHERE source = 'model' ORDER BY passage_id"):
+            entry = out.setdefault(r["passage_id"], {"scores": {}, "codes": [], "model_version": r["model_version"]})
+            entry["scores"][r["code"]] = r["score"]
+            if r["assigned"]:
+                entry["codes"].append(r["code"])
+        return out
 
     def redaction_map(self, document_id: str) -> list[sqlite3.Row]:
         return list(self.db.execute(

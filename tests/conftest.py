@@ -80,3 +80,36 @@ def _pdf_with_content(content: bytes) -> bytes:
         out += f"{off:010d} 00000 n \n".encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+class FakeEmbedder:
+    """A deterministic bag-of-hashed-words embedder: the Embedder contract without a model."""
+
+    id = "fake-hash-64"
+    dim = 64
+
+    def embed(self, texts):
+        import hashlib
+
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from ottext.embed import MiniLMEmbedder
+
+    return MiniLMEmbedder()

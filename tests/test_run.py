@@ -140,3 +140,29 @@ def test_corrupt_project_database_gets_one_line(tmp_path):
     (project / "project.db").write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="not an ottext project database"):
         run_project([ROOT / "README.md"], project)
+
+
+def test_run_codes_every_passage_and_exports_codes_and_scores(seeds_project):
+    from ottext.codebook import load_codebook
+
+    project, summary = seeds_project
+    ids = load_codebook().ids
+    rows = [json.loads(line) for line in (project / "exports" / "passages.jsonl").read_text().splitlines()]
+    coded = [r for r in rows if not r["low_content"]]
+    assert summary.passages_coded == len(coded) and summary.model_version
+    for r in coded:
+        assert list(r["scores"]) == ids and r["model_version"] == summary.model_version
+        assert set(r["codes"]) <= set(ids)
+        if "environment_resources" in r["codes"]:
+            assert "wellbeing" in r["codes"]
+    for r in rows:
+        if r["low_content"]:
+            assert r["codes"] == [] and r["scores"] == {}
+    header = (project / "exports" / "passages.csv").read_text().splitlines()[0].split(",")
+    assert {"codes", "scores", "model_version"} <= set(header)
+
+
+def test_rerun_embeds_and_codes_nothing(seeds_project, shared):
+    project, _ = seeds_project
+    again = run_project([shared / "seeds"], project)
+    assert (again.passages_coded, again.passages_embedded, again.files_read) == (0, 0, 0)

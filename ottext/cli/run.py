@@ -31,6 +31,8 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 if any file was skipped."),
+    no_code: bool = typer.Option(False, "--no-code", help="Only ingest, clean and segment; do not code."),
+    model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
 ) -> None:
     """Ingest, clean and segment whatever is new in INPUTS, then write the exports."""
     if unit not in UNITS:
@@ -40,7 +42,8 @@ def run(
         ingest.max_prose_mb = ingest.max_table_mb = max_file_mb
     options = RunOptions(codebook=codebook, unit=unit, max_sentences=max_sentences,
                          max_words=max_words, redact=not no_redact,
-                         model="blank" if blank else "auto", ingest=ingest)
+                         model="blank" if blank else "auto", ingest=ingest, code=not no_code,
+                         classifier=model)
     show_progress = not (quiet or as_json) and sys.stderr.isatty()
     try:
         if show_progress:
@@ -70,6 +73,8 @@ def _print_summary(s) -> None:
     print(f"  files: {s.files_read} read, {s.files_unchanged} unchanged, {s.files_skipped} skipped")
     print(f"  documents: {s.documents_new} new, {s.documents_changed} changed, "
           f"{s.documents_unchanged} unchanged, {s.documents_removed} removed")
+    if s.model_version:
+        print(f"  coded {s.passages_coded} passages with {s.model_version} ({s.passages_embedded} embedded)")
     print(f"  project now holds {t.get('documents', 0)} documents and {t.get('passages', 0)} passages "
           f"({t.get('low_content', 0)} low-content, not coded)")
     for w in s.warnings[:10]:

@@ -10,14 +10,16 @@ from ottext.export.files import atomic_write, safe_cell
 from ottext.store import Store
 
 BASE_COLUMNS = ["id", "document", "document_id", "respondent", "start", "end", "context",
-                "speaker", "low_content", "run_id", "text"]
+                "speaker", "low_content", "run_id", "text", "codes", "scores", "model_version"]
 
 
 def passage_rows(store: Store) -> tuple[list[dict], list[str]]:
     """Rows for every passage, with metadata flattened, and the metadata column names in order."""
     rows: list[dict] = []
     meta_cols: dict[str, None] = {}
+    codings = store.codings_by_passage()
     for r in store.iter_passages():
+        coding = codings.get(r["id"], {})
         metadata = json.loads(r["metadata"] or "{}")
         for key in metadata:
             meta_cols.setdefault(key, None)
@@ -25,7 +27,9 @@ def passage_rows(store: Store) -> tuple[list[dict], list[str]]:
             "id": r["id"], "document": r["source"], "document_id": r["document_id"],
             "respondent": r["respondent"], "start": r["start"], "end": r["end"],
             "context": r["context"], "speaker": r["speaker"], "low_content": bool(r["low_content"]),
-            "run_id": r["run_id"], "text": r["text"], "metadata": metadata,
+            "run_id": r["run_id"], "text": r["text"], "codes": coding.get("codes", []),
+            "scores": coding.get("scores", {}), "model_version": coding.get("model_version"),
+            "metadata": metadata,
         })
     return rows, list(meta_cols)
 
@@ -39,7 +43,7 @@ def write_passages(store: Store, out_dir: Path) -> dict[str, Path]:
         writer = csv.writer(fh)
         writer.writerow(BASE_COLUMNS + meta_cols)
         for row in rows:
-            values = [row[c] for c in BASE_COLUMNS] + [row["metadata"].get(c, "") for c in meta_cols]
+            values = [_flat(row[c]) for c in BASE_COLUMNS] + [row["metadata"].get(c, "") for c in meta_cols]
             writer.writerow([safe_cell("" if v is None else v) for v in values])
     with atomic_write(paths["jsonl"], encoding="utf-8") as fh:
         for row in rows:
@@ -57,3 +61,12 @@ def write_documents_jsonl(store: Store, path: Path) -> None:
                 "respondent": r["respondent"], "context": r["context"],
                 "metadata": json.loads(r["metadata"] or "{}"), "text": r["text"],
             }, ensure_ascii=False) + "\n")
+
+
+def _flat(value: object) -> object:
+    """Lists become ``a;b``, dicts compact JSON, for one spreadsheet cell."""
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=False, separators=(",", ":"))
+    return value
