@@ -23,7 +23,7 @@ run: $(STAMP)
 	HF_HUB_OFFLINE=1 $(VENV)/bin/ottext run corpora/demo --project ottext-project
 
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check ottext tests scripts

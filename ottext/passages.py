@@ -7,6 +7,7 @@ id depends only on its document and its text, so it is stable across runs for un
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 from ottext.clean.low_content import is_low_content
@@ -39,12 +40,13 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _block_sentences(text: str, block: Block, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _block_sentences(text: str, block: Block, sentences: list[tuple[int, int]],
+                     ends: list[int]) -> list[tuple[int, int]]:
     """The block's sentences, clipped to the block and stripped of surrounding space."""
     out = []
-    for s, e in sentences:
-        if e <= block.start or s >= block.end:
-            continue
+    for s, e in sentences[bisect.bisect_right(ends, block.start):]:
+        if s >= block.end:
+            break
         s, e = _strip(text, max(s, block.start), min(e, block.end))
         if s < e:
             out.append((s, e))
@@ -95,8 +97,10 @@ def segment(
     elif unit == "paragraph":
         spans = [(*_strip(text, b.start, b.end), b) for b in blocks]
     else:
+        sentences = sorted(sentences)
+        ends = [e for _, e in sentences]
         for b in blocks:
-            sents = _block_sentences(text, b, sentences)
+            sents = _block_sentences(text, b, sentences, ends)
             cut = sents if unit == "sentence" else _group(text, sents, max_sentences, max_words)
             spans.extend((s, e, b) for s, e in cut)
     passages: list[Passage] = []

@@ -147,9 +147,29 @@ def test_no_redact_keeps_text(tmp_path):
 # the pipeline -----------------------------------------------------------------------------------
 def test_pipeline_is_made_of_registered_components():
     nlp, name = build_pipeline("auto")
-    assert nlp.pipe_names[:2] == ["ottext_normalise", "ottext_strip_boilerplate"]
-    assert nlp.pipe_names[-3:] == ["ottext_redact", "ottext_mark_structure", "ottext_flag_low_content"]
-    assert "ner" in nlp.pipe_names and name.startswith("en_core_web_sm")
+    assert nlp.pipe_names == ["ottext_normalise", "ottext_strip_boilerplate", "ottext_line_breaks",
+                              "ottext_trained_in_chunks", "ottext_redact", "ottext_mark_structure",
+                              "ottext_flag_low_content"]
+    trained = [n for n, _ in nlp.get_pipe("ottext_trained_in_chunks").pipes]
+    assert "ner" in trained and "parser" in trained and name.startswith("en_core_web_sm")
+
+
+def test_long_documents_are_parsed_in_chunks_with_identical_text(cleaner):
+    from ottext.clean.chunked import split_points
+
+    text = "\n".join(f"Line {i}: Claire Hartley said the caseload was high." for i in range(400))
+    nlp = cleaner.nlp
+    chunker = nlp.get_pipe("ottext_trained_in_chunks")
+    doc = nlp.make_doc(text)
+    cuts = split_points(doc, 500)
+    assert cuts and all("\n" in doc[c - 1].whitespace_ or "\n" in doc[c - 1].text for c in cuts)
+    old, chunker.max_tokens = chunker.max_tokens, 500
+    try:
+        out = clean_one(cleaner, text)
+    finally:
+        chunker.max_tokens = old
+    assert "Claire" not in out.text and out.text.count("[PERSON_1]") == 400
+    assert len(out.sentences) >= 400
 
 
 def test_blank_pipeline_works_without_a_trained_model(blank_cleaner):

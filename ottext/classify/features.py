@@ -53,16 +53,25 @@ def _vectoriser(params: dict) -> TfidfVectorizer:
 
 
 class FeatureBuilder:
-    """Turns (texts, contexts, embeddings) into one feature matrix; fit learns the vocabularies."""
+    """Turns (texts, contexts, embeddings) into one feature matrix; fit learns the vocabularies.
+
+    Blocks: TF-IDF of passage lemmas, TF-IDF of context lemmas, the passage embedding, the context
+    embedding, and the passage's cosine similarity to each code's description (a zero-shot prior
+    that carries over to wording the training corpus never used).
+    """
 
     def __init__(self, lexical_weight: float = 1.0, context_weight: float = 0.6,
-                 embedding_weight: float = 1.0, context_embedding_weight: float = 0.5) -> None:
+                 embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
+                 code_similarity_weight: float = 2.0) -> None:
         self.lexical_weight = lexical_weight
         self.context_weight = context_weight
         self.embedding_weight = embedding_weight
         self.context_embedding_weight = context_embedding_weight
+        self.code_similarity_weight = code_similarity_weight
 
-    def fit(self, texts: list[str], contexts: list[str]) -> FeatureBuilder:
+    def fit(self, texts: list[str], contexts: list[str], code_embeddings: np.ndarray | None = None) -> FeatureBuilder:
+        self.code_embeddings_ = (np.asarray(code_embeddings, dtype=np.float32) if code_embeddings is not None
+                                 else np.zeros((0, 0), dtype=np.float32))
         self.text_vec_ = _vectoriser(TEXT_TFIDF).fit(lemma_texts(texts))
         ctx = lemma_texts(contexts)
         self.context_vec_ = _vectoriser(CONTEXT_TFIDF)
@@ -79,6 +88,8 @@ class FeatureBuilder:
             blocks.append(self.context_vec_.transform(lemma_texts(contexts)) * self.context_weight)
         blocks.append(sparse.csr_matrix(text_emb * self.embedding_weight))
         blocks.append(sparse.csr_matrix(context_emb * self.context_embedding_weight))
+        if self.code_embeddings_.size:
+            blocks.append(sparse.csr_matrix((text_emb @ self.code_embeddings_.T) * self.code_similarity_weight))
         return sparse.hstack(blocks, format="csr")
 
     @property
@@ -92,11 +103,11 @@ class FeatureBuilder:
     # safe serialisation: JSON for vocabularies, arrays for idf ---------------------------------
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
         meta = {"weights": [self.lexical_weight, self.context_weight, self.embedding_weight,
-                            self.context_embedding_weight],
+                            self.context_embedding_weight, self.code_similarity_weight],
                 "text_vocabulary": {k: int(v) for k, v in self.text_vec_.vocabulary_.items()},
                 "context_vocabulary": ({k: int(v) for k, v in self.context_vec_.vocabulary_.items()}
                                        if self.context_vec_ is not None else None)}
-        arrays = {"text_idf": self.text_vec_.idf_.astype(np.float64)}
+        arrays = {"text_idf": self.text_vec_.idf_.astype(np.float64), "code_embeddings": self.code_embeddings_}
         if self.context_vec_ is not None:
             arrays["context_idf"] = self.context_vec_.idf_.astype(np.float64)
         return meta, arrays
@@ -104,6 +115,7 @@ class FeatureBuilder:
     @classmethod
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> FeatureBuilder:
         fb = cls(*meta["weights"])
+        fb.code_embeddings_ = arrays["code_embeddings"]
         fb.text_vec_ = _vectoriser(TEXT_TFIDF)
         fb.text_vec_.vocabulary_ = meta["text_vocabulary"]
         fb.text_vec_.idf_ = arrays["text_idf"]

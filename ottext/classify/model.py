@@ -32,7 +32,8 @@ class CodeClassifier:
 
     def __init__(self, codebook: Codebook, embedder: Embedder | None = None, C: float = 4.0, cv: int = 5,
                  random_state: int = 0, lexical_weight: float = 1.0, context_weight: float = 0.6,
-                 embedding_weight: float = 1.0, context_embedding_weight: float = 0.5) -> None:
+                 embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
+                 code_similarity_weight: float = 2.0) -> None:
         self.codebook = codebook
         self.embedder = embedder
         self.C = C
@@ -42,6 +43,7 @@ class CodeClassifier:
         self.context_weight = context_weight
         self.embedding_weight = embedding_weight
         self.context_embedding_weight = context_embedding_weight
+        self.code_similarity_weight = code_similarity_weight
 
     # fitting ---------------------------------------------------------------------------------
     def _lr(self) -> LogisticRegression:
@@ -52,8 +54,12 @@ class CodeClassifier:
         """Learn vocabularies, weights, calibration and thresholds from labelled passages."""
         y = np.asarray(y, dtype=np.int8)
         text_emb, ctx_emb = embeddings if embeddings is not None else embed_pair(self._embedder(), texts, contexts)
+        code_emb = None
+        if self.code_similarity_weight:
+            code_emb = self._embedder().embed([c.description() for c in self.codebook.codes])
         self.features_ = FeatureBuilder(self.lexical_weight, self.context_weight, self.embedding_weight,
-                                        self.context_embedding_weight).fit(texts, contexts)
+                                        self.context_embedding_weight, self.code_similarity_weight,
+                                        ).fit(texts, contexts, code_emb)
         X = self.features_.transform(texts, contexts, text_emb, ctx_emb)
         self.classes_ = list(self.codebook.ids)
         oof = self._out_of_fold(X, y)

@@ -50,7 +50,8 @@ def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) 
         "params": {"C": clf.C, "cv": clf.cv, "random_state": clf.random_state,
                    "lexical_weight": clf.lexical_weight, "context_weight": clf.context_weight,
                    "embedding_weight": clf.embedding_weight,
-                   "context_embedding_weight": clf.context_embedding_weight},
+                   "context_embedding_weight": clf.context_embedding_weight,
+                   "code_similarity_weight": clf.code_similarity_weight},
         "thresholds": {c: float(t) for c, t in zip(clf.classes_, clf.thresholds_, strict=True)},
         "platt": {c: [float(a), float(b)] for c, (a, b) in zip(clf.classes_, clf.platt_, strict=True)},
         "features": features_meta,
@@ -110,14 +111,17 @@ def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tupl
     _check_codebook(model_dir, meta, codebook)
     if embedder is not None and meta["embedder"] and embedder.id != meta["embedder"]:
         raise OttextError(Errors.E407, file=model_dir, model_embedder=meta["embedder"], embedder=embedder.id)
-    clf = CodeClassifier(codebook, embedder=embedder, **meta["params"])
-    clf.classes_ = list(meta["codes"])
-    clf.features_ = FeatureBuilder.from_state(meta["features"], arrays)
-    clf.coef_, clf.intercept_ = arrays["coef"], arrays["intercept"]
-    clf.thresholds_ = np.array([meta["thresholds"][c] for c in clf.classes_])
-    clf.platt_ = np.array([meta["platt"][c] for c in clf.classes_])
-    clf.train_embeddings_ = arrays["train_embeddings"]
-    clf.train_labels_ = arrays["train_labels"]
+    try:
+        clf = CodeClassifier(codebook, embedder=embedder, **meta["params"])
+        clf.classes_ = list(meta["codes"])
+        clf.features_ = FeatureBuilder.from_state(meta["features"], arrays)
+        clf.coef_, clf.intercept_ = arrays["coef"], arrays["intercept"]
+        clf.thresholds_ = np.array([meta["thresholds"][c] for c in clf.classes_])
+        clf.platt_ = np.array([meta["platt"][c] for c in clf.classes_])
+        clf.train_embeddings_ = arrays["train_embeddings"]
+        clf.train_labels_ = arrays["train_labels"]
+    except (KeyError, TypeError) as exc:
+        raise OttextError(Errors.E405, file=model_dir, detail=f"missing or malformed entry {exc}") from None
     meta["version"] = model_version(model_dir)
     return clf, meta
 

@@ -15,7 +15,7 @@ from ottext.codebook import Codebook
 from ottext.embed import Embedder
 
 DEFAULT_PARAMS = {"C": 1.0, "cv": 5, "random_state": 0, "lexical_weight": 1.0, "context_weight": 0.6,
-                  "embedding_weight": 1.0, "context_embedding_weight": 0.5}
+                  "embedding_weight": 1.0, "context_embedding_weight": 0.5, "code_similarity_weight": 2.0}
 
 
 @dataclass
@@ -65,9 +65,10 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
         f"# Model card: {name}", "",
         "Version: `{{VERSION}}`", "",
         "Multi-label coder for the ottext codebook: one logistic regression per code over TF-IDF of",
-        "spaCy lookup lemmas (passage and its context) and MiniLM sentence embeddings (passage and",
-        "context), calibrated with Platt scaling on 5-fold out-of-fold scores, with a per-code",
-        "threshold chosen on those out-of-fold scores to maximise F1. A child code implies its parent.",
+        "spaCy lookup lemmas (passage and its context), MiniLM sentence embeddings (passage and",
+        "context) and the passage's cosine similarity to each code's description, calibrated with",
+        "Platt scaling on 5-fold out-of-fold scores, with a per-code threshold chosen on those",
+        "out-of-fold scores to maximise F1. A child code implies its parent.",
         "",
         "## Provenance", "",
         f"- training data: `{info['training_data']}` sha256 `{info['training_data_sha256']}`",
@@ -77,7 +78,7 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
         f"- embedder: `{info['embedder']}`",
         f"- parameters: C={clf.C}, folds={clf.cv}, seed={clf.random_state}, weights lexical={clf.lexical_weight} "
         f"context={clf.context_weight} embedding={clf.embedding_weight} "
-        f"context-embedding={clf.context_embedding_weight}",
+        f"context-embedding={clf.context_embedding_weight} code-similarity={clf.code_similarity_weight}",
         "- rebuild: `ottext train` (deterministic: fixed folds and seeds)", "",
         "## Thresholds", "", "| code | threshold |", "|---|---|",
     ]

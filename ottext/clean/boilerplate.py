@@ -162,10 +162,11 @@ class StripBoilerplate:
 
     def __call__(self, doc: Doc) -> Doc:
         prose = doc._.ottext_kind not in RESPONSE_KINDS
-        dropped = find_boilerplate(doc.text, prose=prose)
+        text = doc.text
+        dropped = find_boilerplate(text, prose=prose)
         if not dropped:
             return doc
-        new = remake_doc(doc, remove_lines(doc.text, dropped), self.tokenizer)
+        new = remake_doc(doc, remove_lines(text, dropped), self.tokenizer)
         new._.ottext_removed = list(doc._.ottext_removed or []) + [(r, ln.text) for ln, r in dropped]
         return new
 

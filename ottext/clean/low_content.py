@@ -30,6 +30,7 @@ def is_low_content(text: str) -> bool:
 @Language.component("ottext_flag_low_content")
 def flag_low_content(doc: Doc) -> Doc:
     """Pipeline component: flag blocks whose text is low-content."""
+    text = doc.text  # built from the tokens on every access: read it once
     for block in doc._.ottext_blocks or []:
-        block.low_content = is_low_content(doc.text[block.start:block.end])
+        block.low_content = is_low_content(text[block.start:block.end])
     return doc

@@ -81,7 +81,8 @@ class NormaliseText:
         self.tokenizer = nlp.tokenizer
 
     def __call__(self, doc: Doc) -> Doc:
-        new_text = normalise_text(doc.text)
-        if new_text == doc.text:
+        text = doc.text
+        new_text = normalise_text(text)
+        if new_text == text:
             return doc
         return remake_doc(doc, new_text, self.tokenizer)

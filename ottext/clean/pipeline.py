@@ -17,6 +17,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import ottext.clean.boilerplate  # noqa: F401  (each import registers its components)
+import ottext.clean.chunked  # noqa: F401
 import ottext.clean.low_content  # noqa: F401
 import ottext.clean.normalise  # noqa: F401
 import ottext.clean.redact  # noqa: F401
@@ -83,15 +84,13 @@ def build_pipeline(model: str = "auto", redact: bool = True) -> tuple[Language, 
     """The full cleaning pipeline and a string naming its base model."""
     nlp, name = load_base(model)
     nlp.max_length = MAX_CHARS
-    first_trained = nlp.pipe_names[0] if nlp.pipe_names else None
     if not redact and "ner" in nlp.pipe_names:
         nlp.remove_pipe("ner")
-    nlp.add_pipe("ottext_normalise", first=True)
-    nlp.add_pipe("ottext_strip_boilerplate", after="ottext_normalise")
-    if first_trained and first_trained != "sentencizer":
-        nlp.add_pipe("ottext_line_breaks", before=first_trained)
-    else:
-        nlp.add_pipe("ottext_line_breaks", after="ottext_strip_boilerplate")
+    base = [nlp.remove_pipe(n) for n in list(nlp.pipe_names)]  # tagger, parser, NER... or sentencizer
+    nlp.add_pipe("ottext_normalise")
+    nlp.add_pipe("ottext_strip_boilerplate")
+    nlp.add_pipe("ottext_line_breaks")
+    nlp.add_pipe("ottext_trained_in_chunks").pipes = base
     if redact:
         nlp.add_pipe("ottext_redact", last=True)
     nlp.add_pipe("ottext_mark_structure", last=True)

@@ -118,15 +118,17 @@ def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, st
                     and part.casefold() not in NOT_NAMES and part.casefold() not in common_words():
                 people.setdefault(part, key)
     spans = []
+    text = doc.text  # built from the tokens on every access: read it once
     for surface in sorted(people, key=len, reverse=True):
-        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", doc.text):
+        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
             spans.append((m.start(), m.end(), "PERSON", people[surface]))
     return spans
 
 
 def redact_doc(doc: Doc, known_names: list[str]) -> tuple[Doc, list[Redaction]]:
     """A new Doc with personal data replaced by pseudonyms, keeping sentence starts and lemmas."""
-    found = [(s, e, k, doc.text[s:e]) for s, e, k in pattern_spans(doc.text)]
+    text = doc.text  # built from the tokens on every access: read it once
+    found = [(s, e, k, text[s:e]) for s, e, k in pattern_spans(text)]
     taken = [(s, e) for s, e, _, _ in found]  # patterns win over names where they overlap
     found += [span for span in name_spans(doc, known_names)
               if not any(span[0] < e and s < span[1] for s, e in taken)]
@@ -141,7 +143,7 @@ def redact_doc(doc: Doc, known_names: list[str]) -> tuple[Doc, list[Redaction]]:
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None or span.start < last_end:
             continue
-        spans.append((span.start, span.end, pseudo.get(kind, doc.text[start:end], key)))
+        spans.append((span.start, span.end, pseudo.get(kind, text[start:end], key)))
         last_end = span.end
     if not spans:
         return doc, pseudo.records

@@ -11,16 +11,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ottext.cli._common import fail, print_json
 from ottext.errors import OttextError
-from ottext.ingest import IngestOptions, TableOptions, iter_input_files
-from ottext.passages import UNITS
-from ottext.run import RunOptions, run_project
 
 
 def run(
     inputs: list[Path] = typer.Argument(..., help="Files or folders to read."),
     project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
-    unit: str = typer.Option("group", "--unit", help=f"Passage unit: {', '.join(UNITS)}."),
+    unit: str = typer.Option("group", "--unit", help="Passage unit: group, sentence, paragraph or turn."),
     max_sentences: int = typer.Option(3, "--max-sentences", min=1, help="Sentences per passage (group unit)."),
     max_words: int = typer.Option(80, "--max-words", min=5, help="About how many words per passage (group unit)."),
     text_column: list[str] = typer.Option(None, "--text-column", help="Survey free-text column (repeatable)."),
@@ -34,7 +31,11 @@ def run(
     no_code: bool = typer.Option(False, "--no-code", help="Only ingest, clean and segment; do not code."),
     model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
 ) -> None:
-    """Ingest, clean and segment whatever is new in INPUTS, then write the exports."""
+    """Ingest, clean and segment whatever is new in INPUTS, code it, then write the exports."""
+    from ottext.ingest import IngestOptions, TableOptions, iter_input_files
+    from ottext.passages import UNITS
+    from ottext.run import RunOptions, run_project
+
     if unit not in UNITS:
         fail(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}", code=2)
     ingest = IngestOptions(table=TableOptions(text_columns=list(text_column or []), id_column=id_column))

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Rebuild the shipped model (deterministic) and its card, scored on the development sets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dev=()
+for f in ../shared/gold/real_dev.jsonl ../shared/gold/seeds_gold.jsonl; do
+  [ -f "$f" ] && dev+=(--dev "$f")
+done
+HF_HUB_OFFLINE=1 .venv/bin/ottext train "${dev[@]}" "$@"
