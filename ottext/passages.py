@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ottext.clean.low_content import is_low_content
-from ottext.clean.structure import Block
 from ottext.ingest import short_id
+
+if TYPE_CHECKING:  # the clean package imports spaCy; passages only needs it when segmenting
+    from ottext.clean.structure import Block
 
 UNITS = ("group", "sentence", "paragraph", "turn")
 
@@ -81,6 +83,9 @@ def segment(
     max_words: int = 80,
 ) -> list[Passage]:
     """Cut a cleaned document's body blocks into passages."""
+    from ottext.clean.low_content import is_low_content
+    from ottext.clean.structure import Block
+
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {', '.join(UNITS)}")
     spans: list[tuple[int, int, Block]] = []

@@ -14,13 +14,11 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
-from ottext.clean import CleanedDocument, Cleaner
 from ottext.codebook import load_codebook
+from ottext.embed import CachedEmbedder, MiniLMEmbedder
 from ottext.errors import Errors, IngestError, OttextError, StoreError
-from ottext.export import write_passages
 from ottext.ingest import IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
-from ottext.passages import segment
 from ottext.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,6 +37,8 @@ class RunOptions:
     ingest: IngestOptions = field(default_factory=IngestOptions)
     code: bool = True
     classifier: Path | None = None
+    topics: bool = True
+    refit_topics: bool = False
 
     def settings_key(self) -> str:
         """A string that changes whenever cleaning or segmenting would give other passages."""
@@ -68,6 +68,7 @@ class RunSummary:
     passages_coded: int = 0
     passages_embedded: int = 0
     model_version: str | None = None
+    topics: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
@@ -116,7 +117,7 @@ def run_project(
         run_id = store.begin_run()
         summary = RunSummary(run_id=run_id, project=str(project))
         settings = options.settings_key()
-        cleaner = Cleaner(model=options.model, redact=options.redact)
+        cleaner = LazyCleaner(options)
         seen_hashes: dict[str, str] = {}
         for item in items:
             if isinstance(item, IngestError):
@@ -133,9 +134,17 @@ def run_project(
                 detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 _problem(store, summary, run_id, item.source,
                          Errors.format(Errors.E017, file=item.path, detail=detail))
+        embedder = CachedEmbedder(MiniLMEmbedder(), store)  # loads the model only if something is new
         if options.code:
-            code_new_passages(store, codebook, options, run_id, summary)
-        summary.exports = {k: str(v) for k, v in write_passages(store, Path(project) / "exports").items()}
+            code_new_passages(store, codebook, options, run_id, summary, embedder)
+        if options.topics:
+            from ottext.topics import update_topics
+
+            summary.topics = update_topics(store, Path(project), embedder, run_id,
+                                           refit=options.refit_topics).to_dict()
+        exports = write_exports(store, codebook, Path(project) / "exports", options.topics)
+        summary.passages_embedded = embedder.embedded_
+        summary.exports = {k: str(v) for k, v in exports.items()}
         summary.totals = store.counts()
         summary.seconds = round(time.perf_counter() - started, 3)
         store.finish_run(run_id, "finished", summary.to_dict())
@@ -150,7 +159,44 @@ def _problem(store: Store, summary: RunSummary, run_id: str, source: str, messag
     store.add_problem(run_id, source, "error", message)
 
 
-def _process_file(item: InputFile, store: Store, cleaner: Cleaner, options: RunOptions,
+class LazyCleaner:
+    """Builds the spaCy cleaning pipeline on first use, so a re-run with nothing new never loads it."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self._cleaner = None
+
+    def clean(self, documents):
+        if self._cleaner is None:
+            from ottext.clean import Cleaner
+
+            self._cleaner = Cleaner(model=self.options.model, redact=self.options.redact)
+        return self._cleaner.clean(documents)
+
+
+EXPORT_STATE_KEY = "exports_state"
+
+
+def write_exports(store: Store, codebook, out_dir: Path, topics: bool) -> dict[str, Path]:
+    """Write every export, unless the store has not changed since they were last written."""
+    from ottext.export.tabular import export_paths
+
+    state = store.state_key() + f"|topics={topics}|codebook={codebook.hash}"
+    paths = export_paths(out_dir, topics)
+    if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
+        return paths
+    from ottext.export import write_passages
+
+    written = write_passages(store, out_dir)
+    if topics:
+        from ottext.topics.outputs import write_topic_outputs
+
+        written.update(write_topic_outputs(store, codebook, out_dir))
+    store.set_meta(EXPORT_STATE_KEY, state)
+    return written
+
+
+def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: RunOptions,
                   settings: str, run_id: str, summary: RunSummary, seen: dict[str, str]) -> None:
     from ottext.ingest import check_size
 
@@ -195,7 +241,9 @@ def _process_file(item: InputFile, store: Store, cleaner: Cleaner, options: RunO
     summary.files_read += 1
 
 
-def _rows(cleaned: CleanedDocument, options: RunOptions, settings: str, run_id: str):
+def _rows(cleaned, options: RunOptions, settings: str, run_id: str):
+    from ottext.passages import segment
+
     d = cleaned.document
     doc_row = {
         "id": d.id, "source": d.source, "kind": d.kind, "respondent": d.respondent,
@@ -215,12 +263,10 @@ def _rows(cleaned: CleanedDocument, options: RunOptions, settings: str, run_id: 
     return doc_row, passage_rows, redaction_rows
 
 
-def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, summary: RunSummary) -> None:
+def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, summary: RunSummary,
+                      embedder: CachedEmbedder) -> None:
     """Code every passage that has no coding from the current model (the model loads only then)."""
-    from ottext.classify.coder import PassageIn, code_passages
-    from ottext.classify.locate import default_model_dir
-    from ottext.classify.persist import load_model, model_version
-    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+    from ottext.classify.locate import default_model_dir, model_version
 
     model_dir = options.classifier or default_model_dir()
     version = model_version(model_dir) if (model_dir / "model.json").is_file() else "missing"
@@ -228,7 +274,9 @@ def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, 
     summary.model_version = version
     if not todo:
         return
-    embedder = CachedEmbedder(MiniLMEmbedder(), store)
+    from ottext.classify.coder import PassageIn, code_passages
+    from ottext.classify.persist import load_model
+
     clf, meta = load_model(model_dir, codebook, embedder)
     for start in range(0, len(todo), 4096):
         chunk = todo[start:start + 4096]
@@ -236,4 +284,3 @@ def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, 
         rows = [(c.id, code, score, int(code in c.codes)) for c in coded for code, score in c.scores.items()]
         store.put_model_codings(rows, meta["version"], run_id)
         summary.passages_coded += len(coded)
-    summary.passages_embedded = embedder.embedded_

@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS codings (
   PRIMARY KEY (passage_id, code, source)
 );
 CREATE INDEX IF NOT EXISTS codings_source ON codings(source, model_version);
+CREATE TABLE IF NOT EXISTS topics (
+  id INTEGER PRIMARY KEY, label TEXT NOT NULL, terms TEXT NOT NULL, centroid BLOB NOT NULL,
+  run_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS topic_assignments (
+  passage_id TEXT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+  topic_id INTEGER NOT NULL, similarity REAL NOT NULL, run_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
   run_id TEXT NOT NULL, source TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
 );
@@ -107,11 +115,11 @@ class Store:
         if found > SCHEMA_VERSION:
             self.db.close()
             raise StoreError(Errors.E302, file=self.path, found=found, known=SCHEMA_VERSION)
-        if found < SCHEMA_VERSION:
-            with self.transaction():
-                for stmt in SCHEMA.split(";"):
-                    if stmt.strip():
-                        self.db.execute(stmt)
+        with self.transaction():  # idempotent: adds any table a newer ottext introduced
+            for stmt in SCHEMA.split(";"):
+                if stmt.strip():
+                    self.db.execute(stmt)
+            if found < SCHEMA_VERSION:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._lock_fd: int | None = None
 
@@ -216,6 +224,22 @@ class Store:
                 (source, path, content_hash, size, settings, run_id))
         return removed
 
+    # meta ------------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def state_key(self) -> str:
+        """Changes whenever documents, passages, codings or topics change (counts and newest run)."""
+        parts = []
+        for table in ("documents", "passages", "codings", "topics", "topic_assignments"):
+            n, last = self.db.execute(f"SELECT COUNT(*), MAX(run_id) FROM {table}").fetchone()
+            parts.append(f"{table}={n}@{last}")
+        return ";".join(parts)
+
     # reading ---------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
         q = {
@@ -284,6 +308,40 @@ class Store:
             if r["assigned"]:
                 entry["codes"].append(r["code"])
         return out
+
+    # topics ----------------------------------------------------------------------------------
+    def topic_candidates(self, min_words: int) -> list[sqlite3.Row]:
+        """Passages that can carry a topic (not low-content, at least ``min_words`` words), with
+        their current topic if any."""
+        rows = self.db.execute(
+            "SELECT p.id, p.text, a.topic_id FROM passages p LEFT JOIN topic_assignments a ON a.passage_id = p.id"
+            " WHERE p.low_content = 0 ORDER BY p.id")
+        return [r for r in rows if len(r["text"].split()) >= min_words]
+
+    def topics(self) -> list[dict]:
+        return [{"id": r["id"], "label": r["label"], "terms": json.loads(r["terms"]),
+                 "centroid": np.frombuffer(r["centroid"], dtype=np.float32)}
+                for r in self.db.execute("SELECT * FROM topics ORDER BY id")]
+
+    def replace_topics(self, topics: list[dict], assignments: dict[str, tuple[int, float]], run_id: str) -> None:
+        """A (re)fit: the new topic table and every assignment, in one transaction."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM topic_assignments")
+            db.execute("DELETE FROM topics")
+            db.executemany("INSERT INTO topics VALUES (?, ?, ?, ?, ?)",
+                           [(t["id"], t["label"], json.dumps(t["terms"]),
+                             np.asarray(t["centroid"], np.float32).tobytes(), run_id) for t in topics])
+            db.executemany("INSERT INTO topic_assignments VALUES (?, ?, ?, ?)",
+                           [(pid, tid, sim, run_id) for pid, (tid, sim) in sorted(assignments.items())])
+
+    def add_topic_assignments(self, assignments: dict[str, tuple[int, float]], run_id: str) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO topic_assignments VALUES (?, ?, ?, ?)",
+                           [(pid, tid, sim, run_id) for pid, (tid, sim) in sorted(assignments.items())])
+
+    def topic_assignments(self) -> dict[str, tuple[int, float]]:
+        return {r["passage_id"]: (r["topic_id"], r["similarity"])
+                for r in self.db.execute("SELECT passage_id, topic_id, similarity FROM topic_assignments")}
 
     def redaction_map(self, document_id: str) -> list[sqlite3.Row]:
         return list(self.db.execute(

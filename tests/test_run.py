@@ -18,7 +18,8 @@ from ottext.store import Store
 
 
 def _exports_text(project: Path) -> str:
-    return "\n".join(p.read_text(encoding="utf-8") for p in sorted((project / "exports").iterdir()))
+    files = sorted(p for p in (project / "exports").iterdir() if p.suffix in (".csv", ".jsonl", ".html", ".md"))
+    return "\n".join(p.read_text(encoding="utf-8") for p in files)
 
 
 @pytest.fixture(scope="module")

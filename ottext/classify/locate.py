@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -15,6 +16,17 @@ def default_model_dir() -> Path:
     """``$OTTEXT_MODEL`` if set, else the model shipped in the repository's ``models/``."""
     env = os.environ.get("OTTEXT_MODEL")
     return Path(env) if env else REPO_ROOT / "models" / DEFAULT_MODEL_NAME
+
+
+MODEL_FILES = ("model.json", "weights.npz")
+
+
+def model_version(model_dir: Path) -> str:
+    """The folder name plus a hash of the model files: what each coding records."""
+    h = hashlib.sha256()
+    for name in MODEL_FILES:
+        h.update((model_dir / name).read_bytes())
+    return f"{model_dir.name}-{h.hexdigest()[:12]}"
 
 
 def default_corpus_dir() -> Path:

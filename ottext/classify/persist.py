@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from ottext.classify.features import FeatureBuilder
+from ottext.classify.locate import MODEL_FILES as FILES
+from ottext.classify.locate import model_version
 from ottext.classify.model import CodeClassifier
 from ottext.codebook import Codebook
 from ottext.errors import Errors, OttextError
 
 FORMAT = "ottext-classifier/1"
-FILES = ("model.json", "weights.npz")
 CHECKSUM_RE = re.compile(r"^\|\s*`(?P<name>[\w.]+)`\s*\|\s*`(?P<sha>[0-9a-f]{64})`\s*\|", re.M)
 
 
@@ -71,13 +72,6 @@ def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) 
     text = card.replace("{{VERSION}}", version).replace("{{CHECKSUMS}}", "| file | sha256 |\n|---|---|\n" + sums)
     (out / "model_card.md").write_text(text, encoding="utf-8")
     return version
-
-
-def model_version(model_dir: Path) -> str:
-    h = hashlib.sha256()
-    for name in FILES:
-        h.update((model_dir / name).read_bytes())
-    return f"{model_dir.name}-{h.hexdigest()[:12]}"
 
 
 def verify_checksums(model_dir: Path) -> None:

@@ -13,6 +13,7 @@ import typer
 from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
 from ottext.cli import run as run_cmds
+from ottext.cli import topics as topics_cmds
 from ottext.cli._common import fail
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.command("run")(run_cmds.run)
 app.command("train")(classify_cmds.train)
 app.command("code")(classify_cmds.code)
 app.command("evaluate")(classify_cmds.evaluate)
+app.command("topics")(topics_cmds.topics)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

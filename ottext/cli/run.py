@@ -29,6 +29,8 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 if any file was skipped."),
     no_code: bool = typer.Option(False, "--no-code", help="Only ingest, clean and segment; do not code."),
+    no_topics: bool = typer.Option(False, "--no-topics", help="Do not fit or update topics."),
+    refit_topics: bool = typer.Option(False, "--refit-topics", help="Refit topics, carrying ids over."),
     model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
 ) -> None:
     """Ingest, clean and segment whatever is new in INPUTS, code it, then write the exports."""
@@ -44,7 +46,7 @@ def run(
     options = RunOptions(codebook=codebook, unit=unit, max_sentences=max_sentences,
                          max_words=max_words, redact=not no_redact,
                          model="blank" if blank else "auto", ingest=ingest, code=not no_code,
-                         classifier=model)
+                         classifier=model, topics=not no_topics, refit_topics=refit_topics)
     show_progress = not (quiet or as_json) and sys.stderr.isatty()
     try:
         if show_progress:
@@ -76,6 +78,10 @@ def _print_summary(s) -> None:
           f"{s.documents_unchanged} unchanged, {s.documents_removed} removed")
     if s.model_version:
         print(f"  coded {s.passages_coded} passages with {s.model_version} ({s.passages_embedded} embedded)")
+    if s.topics:
+        tp = s.topics
+        carried = f", {tp['carried_over']} ids carried over" if tp.get("carried_over") is not None else ""
+        print(f"  topics: {tp['status']} ({tp['topics']} topics, {tp['assigned']} passages assigned{carried})")
     print(f"  project now holds {t.get('documents', 0)} documents and {t.get('passages', 0)} passages "
           f"({t.get('low_content', 0)} low-content, not coded)")
     for w in s.warnings[:10]:

@@ -34,11 +34,21 @@ def passage_rows(store: Store) -> tuple[list[dict], list[str]]:
     return rows, list(meta_cols)
 
 
+def export_paths(out_dir: Path, topics: bool = False) -> dict[str, Path]:
+    """Where the main job's exports go."""
+    paths = {"csv": out_dir / "passages.csv", "jsonl": out_dir / "passages.jsonl",
+             "documents": out_dir / "documents.jsonl"}
+    if topics:
+        for name in ("topics.csv", "topic_by_code.csv", "topic_barchart.html", "topic_map.html",
+                     "topic_barchart.png"):
+            paths[name.replace(".", "_").replace("_csv", "")] = out_dir / name
+    return paths
+
+
 def write_passages(store: Store, out_dir: Path) -> dict[str, Path]:
     """Write ``passages.csv``, ``passages.jsonl`` and ``documents.jsonl`` into ``out_dir``."""
     rows, meta_cols = passage_rows(store)
-    paths = {"csv": out_dir / "passages.csv", "jsonl": out_dir / "passages.jsonl",
-             "documents": out_dir / "documents.jsonl"}
+    paths = export_paths(out_dir)
     with atomic_write(paths["csv"], newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(BASE_COLUMNS + meta_cols)

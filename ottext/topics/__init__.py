@@ -1,0 +1,98 @@
+"""Topics: emergent themes over the project's passages, stable across re-runs.
+
+``update_topics`` fits topics the first time (or on ``refit``), and otherwise assigns only new
+passages to the saved topics. A refit matches new topics to old ones by centroid similarity so
+ids and labels carry over where the theme is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ottext.embed import Embedder
+from ottext.store import Store
+from ottext.topics.match import assign, match_topics
+
+MIN_PASSAGES = 10
+MIN_WORDS = 4
+
+
+@dataclass
+class TopicSummary:
+    status: str = "unchanged"  # fitted | refitted | assigned | unchanged | skipped
+    topics: int = 0
+    assigned: int = 0
+    carried_over: int | None = None
+    files: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: str,
+                  refit: bool = False, max_fit: int = 50_000) -> TopicSummary:
+    """Fit, refit or extend the project's topics; writes nothing when nothing is new."""
+    candidates = store.topic_candidates(MIN_WORDS)
+    existing = store.topics()
+    summary = TopicSummary(topics=len(existing))
+    if len(candidates) < MIN_PASSAGES:
+        summary.status = "skipped"
+        return summary
+    if existing and not refit:
+        todo = [r for r in candidates if r["topic_id"] is None]
+        if todo:
+            centroids = np.vstack([t["centroid"] for t in existing])
+            best, sims = assign(embedder.embed([r["text"] for r in todo]), centroids)
+            store.add_topic_assignments({r["id"]: (existing[int(b)]["id"], float(s))
+                                         for r, b, s in zip(todo, best, sims, strict=True)}, run_id)
+            summary.status, summary.assigned = "assigned", len(todo)
+        return summary
+    from ottext.topics.model import TopicModeller  # BERTopic loads only when fitting
+
+    ids, texts = [r["id"] for r in candidates], [r["text"] for r in candidates]
+    tm = TopicModeller(embedder, max_fit=max_fit).fit(ids, texts, embedder.embed(texts))
+    new_ids = list(range(len(tm.topics_)))
+    if existing:
+        old_centroids = np.vstack([t["centroid"] for t in existing])
+        mapping = match_topics(old_centroids, np.vstack([t.centroid for t in tm.topics_]))
+        next_id = max(t["id"] for t in existing) + 1
+        new_ids = []
+        for i in range(len(tm.topics_)):
+            if i in mapping:
+                new_ids.append(existing[mapping[i]]["id"])
+            else:
+                new_ids.append(next_id)
+                next_id += 1
+        summary.carried_over = len(mapping)
+    topics = []
+    for i, t in enumerate(tm.topics_):
+        label = existing[mapping[i]]["label"] if existing and i in mapping else t.label
+        topics.append({"id": new_ids[i], "label": label, "terms": t.terms, "centroid": t.centroid})
+    store.replace_topics(topics, {pid: (new_ids[i], sim) for pid, (i, sim) in tm.assignments_.items()}, run_id)
+    _save_bertopic(tm, project_dir / "topics", new_ids)
+    summary.status = "refitted" if existing else "fitted"
+    summary.topics, summary.assigned = len(topics), len(tm.assignments_)
+    return summary
+
+
+def _save_bertopic(tm, folder: Path, ids: list[int]) -> None:
+    """BERTopic's own safetensors serialisation (never pickle), plus ottext's id mapping."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    logging.getLogger("BERTopic").setLevel(logging.ERROR)  # its "no embedding model saved" note is expected
+    tm.model_.save(str(tmp / "bertopic"), serialization="safetensors", save_ctfidf=True,
+                   save_embedding_model=False)
+    mapping = {str(t.id): ids[i] for i, t in enumerate(tm.topics_)}
+    (tmp / "ottext_topics.json").write_text(json.dumps({"bertopic_to_ottext": mapping, "k": tm.k_,
+                                                        "random_state": tm.random_state}, indent=1))
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+
+
+__all__ = ["MIN_PASSAGES", "TopicSummary", "update_topics"]

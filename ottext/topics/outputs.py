@@ -1,0 +1,114 @@
+"""Topic outputs: the topic table, the topic-by-code table, and plots (self-contained HTML and PNG)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+from ottext.codebook import Codebook
+from ottext.export.files import atomic_write, safe_cell
+from ottext.store import Store
+
+N_REPRESENTATIVE = 5
+WELL_COVERED = 0.4  # a topic is covered by a code when at least this share of its passages has it
+
+
+def topic_tables(store: Store, codebook: Codebook) -> tuple[list[dict], list[dict]]:
+    """Rows of the topic table and of the topic-by-code table."""
+    topics = store.topics()
+    assignments = store.topic_assignments()
+    texts = {r["id"]: r["text"] for r in store.iter_passages()}
+    codings = store.codings_by_passage()
+    members: dict[int, list[tuple[float, str]]] = {t["id"]: [] for t in topics}
+    for pid, (tid, sim) in assignments.items():
+        if tid in members and pid in texts:
+            members[tid].append((sim, pid))
+    table, by_code = [], []
+    for t in topics:
+        ranked = sorted(members[t["id"]], key=lambda m: (-round(m[0], 6), m[1]))
+        reps = [texts[pid] for _, pid in ranked[:N_REPRESENTATIVE]]
+        size = len(ranked)
+        table.append({"topic": t["id"], "label": t["label"], "size": size, "top_terms": "; ".join(t["terms"]),
+                      **{f"passage_{i + 1}": (reps[i] if i < len(reps) else "") for i in range(N_REPRESENTATIVE)}})
+        shares = {}
+        for code in codebook.ids:
+            n = sum(1 for _, pid in ranked if code in codings.get(pid, {}).get("codes", []))
+            shares[code] = n / size if size else 0.0
+        best = max(shares, key=lambda c: shares[c]) if shares else ""
+        by_code.append({"topic": t["id"], "label": t["label"], "size": size, "best_code": best,
+                        "best_share": round(shares.get(best, 0.0), 3),
+                        "candidate_new_code": bool(size) and shares.get(best, 0.0) < WELL_COVERED,
+                        **{c: round(v, 3) for c, v in shares.items()}})
+    return table, by_code
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    with atomic_write(path, newline="", encoding="utf-8") as fh:
+        if not rows:
+            fh.write("")
+            return
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: safe_cell(v) for k, v in row.items()})
+
+
+def write_topic_outputs(store: Store, codebook: Codebook, out_dir: Path) -> dict[str, Path]:
+    """Write topics.csv, topic_by_code.csv, topic_map.html, topic_barchart.html and .png."""
+    from ottext.export.tabular import export_paths
+
+    table, by_code = topic_tables(store, codebook)
+    paths = {k: v for k, v in export_paths(out_dir, topics=True).items() if k.startswith("topic")}
+    _write_csv(paths["topics"], table)
+    _write_csv(paths["topic_by_code"], by_code)
+    if table:
+        _plots(store, table, paths)
+    return paths
+
+
+def _plots(store: Store, table: list[dict], paths: dict[str, Path]) -> None:
+    import plotly.graph_objects as go
+
+    labels = [f"{r['topic']}: {r['label']}" for r in table]
+    sizes = [r["size"] for r in table]
+    bar = go.Figure(go.Bar(x=sizes[::-1], y=labels[::-1], orientation="h",
+                           hovertext=[r["top_terms"] for r in table][::-1]))
+    bar.update_layout(title="Passages per topic", height=max(300, 28 * len(table) + 120),
+                      margin={"l": 320}, template="plotly_white")
+    centroids = np.vstack([t["centroid"] for t in store.topics()])
+    xy = _pca2(centroids)
+    scatter = go.Figure(go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=[str(r["topic"]) for r in table],
+        hovertext=labels, marker={"size": [12 + 40 * np.sqrt(s / max(sizes)) for s in sizes], "opacity": 0.6}))
+    scatter.update_layout(title="Intertopic map (PCA of topic centroids; bubble area = passages)",
+                          template="plotly_white", xaxis_title="PC1", yaxis_title="PC2")
+    for key, fig in (("topic_barchart_html", bar), ("topic_map_html", scatter)):
+        with atomic_write(paths[key], encoding="utf-8") as fh:
+            fh.write(fig.to_html(include_plotlyjs=True, full_html=True))  # self-contained, no network
+    _png_barchart(labels, sizes, paths["topic_barchart_png"])
+
+
+def _pca2(x: np.ndarray) -> np.ndarray:
+    if len(x) < 3:
+        return np.column_stack([np.arange(len(x), dtype=float), np.zeros(len(x))])
+    centred = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    return centred @ vt[:2].T
+
+
+def _png_barchart(labels: list[str], sizes: list[int], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, max(3, 0.4 * len(labels) + 1)))
+    ax.barh(labels[::-1], sizes[::-1], color="#4c72b0")
+    ax.set_xlabel("passages")
+    ax.set_title("Passages per topic")
+    fig.tight_layout()
+    with atomic_write(path, mode="wb") as fh:
+        fig.savefig(fh, format="png", dpi=100)
+    plt.close(fig)
