@@ -18,8 +18,15 @@ from ottext.store import Store
 
 
 def _exports_text(project: Path) -> str:
-    files = sorted(p for p in (project / "exports").iterdir() if p.suffix in (".csv", ".jsonl", ".html", ".md"))
-    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+    """Every text export; for HTML plots, the figure data (not the bundled plotly.js library, whose
+    licence comments name its authors)."""
+    out = []
+    for p in sorted((project / "exports").iterdir()):
+        if p.suffix in (".csv", ".jsonl", ".md"):
+            out.append(p.read_text(encoding="utf-8"))
+        elif p.suffix == ".html":
+            out.append(p.read_text(encoding="utf-8").rsplit("Plotly.newPlot(", 1)[-1])
+    return "\n".join(out)
 
 
 @pytest.fixture(scope="module")
