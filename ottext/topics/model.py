@@ -134,12 +134,16 @@ class TopicModeller:
 
 
 def make_label(terms: list[str], n: int = 3) -> str:
-    """A short label from the top terms, skipping words already inside a chosen phrase."""
+    """A short label from the top terms, skipping a term whose words add no new word stem
+    ("supervise" after "supervision", "wait list" after "waiting list")."""
     chosen: list[str] = []
+    stems: set[str] = set()
     for term in terms:
-        if any(term in c or c in term for c in chosen):
+        words = {w[:4] for w in term.split()}
+        if words <= stems:
             continue
         chosen.append(term)
+        stems |= words
         if len(chosen) == n:
             break
     return " / ".join(chosen).capitalize() if chosen else "(no terms)"
