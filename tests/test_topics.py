@@ -124,3 +124,13 @@ def test_outputs_tables_and_self_contained_plots(project):
     assert "<script src=\"http" not in html and "Plotly.newPlot" in html
     assert paths["topic_barchart_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     json.dumps([str(p) for p in paths.values()])
+
+
+def test_large_studies_fit_on_a_sample_and_assign_the_rest(project):
+    store = Store(project / "p")
+    try:
+        summary = update_topics(store, project / "p", CachedEmbedder(FakeEmbedder(), store), "r1", max_fit=12)
+        assignments = store.topic_assignments()
+    finally:
+        store.close()
+    assert summary.status == "fitted" and len(assignments) == 24  # 12 fitted, 12 assigned to centroids
