@@ -12,6 +12,7 @@ import typer
 
 from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
+from ottext.cli import export as export_cmds
 from ottext.cli import run as run_cmds
 from ottext.cli import topics as topics_cmds
 from ottext.cli._common import fail
@@ -25,6 +26,7 @@ app.command("train")(classify_cmds.train)
 app.command("code")(classify_cmds.code)
 app.command("evaluate")(classify_cmds.evaluate)
 app.command("topics")(topics_cmds.topics)
+app.command("export")(export_cmds.export)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

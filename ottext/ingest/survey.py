@@ -20,9 +20,11 @@ ID_HEADER_RE = re.compile(
     re.I,
 )
 NAME_HEADER_RE = re.compile(
-    r"\b(name|first[ _]?name|surname|last[ _]?name|full[ _]?name|contact|email|e-mail|phone|telephone|mobile)\b",
+    r"\b(name|first[ _]?name|surname|last[ _]?name|full[ _]?name|contact|email|e-mail|phone|telephone|mobile|"
+    r"manager|supervisor|colleague|interviewer|staff)\b",
     re.I,
 )
+PERSON_VALUE_RE = re.compile(r"^[A-Z][a-z'\u2019-]+(?: [A-Z][a-z'\u2019-]+){0,3}$")
 LIKERT_WORDS = {
     "strongly agree", "agree", "neither agree nor disagree", "disagree", "strongly disagree",
     "yes", "no", "n/a", "don't know", "dont know", "not sure", "neutral", "always", "often",
@@ -115,6 +117,9 @@ def _table_documents(
     text_cols = _choose_text_columns(label, columns, body, options.text_columns)
     id_col = _choose_id_column(label, columns, body, options.id_column, text_cols)
     name_cols = [c for c in columns if c not in text_cols and c != id_col and NAME_HEADER_RE.search(c)]
+    j_names = [columns.index(c) for c in name_cols]
+    # a person named in any row may be mentioned in any answer: every response gets them all
+    names = sorted({row[j] for row in body for j in j_names if PERSON_VALUE_RE.match(row[j])})
     docs: list[Document] = []
     stem = f"{source}#{sheet}" if sheet else source
     for n, row in enumerate(body, start=2):
@@ -122,7 +127,6 @@ def _table_documents(
         respondent = record.get(id_col) if id_col else None
         respondent = respondent or f"row{n}"
         metadata = {c: v for c, v in record.items() if c not in text_cols and c != id_col and v}
-        names = [metadata[c] for c in name_cols if c in metadata]
         for col in text_cols:
             answer = record[col]
             if not answer:
@@ -130,7 +134,7 @@ def _table_documents(
             docs.append(Document(
                 id=short_id(stem, respondent, col), source=source, kind="survey_response",
                 text=answer, context=col, respondent=respondent, metadata=dict(metadata),
-                known_names=names,
+                known_names=list(names),
             ))
     return ReadResult(docs, warnings)
 

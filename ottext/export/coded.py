@@ -1,0 +1,107 @@
+"""Coded excerpts for spreadsheets and data tools: long (one row per passage and code) or wide
+(one row per passage, a 0/1 and a score column per code), every row with its provenance."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from ottext.codebook import Codebook
+from ottext.export.files import atomic_write, safe_cell
+from ottext.store import Store
+
+FORMATS = ("csv", "xlsx", "jsonl", "parquet")
+SHAPES = ("long", "wide")
+PROVENANCE = ["passage_id", "document", "document_id", "respondent", "context", "speaker", "start", "end", "text"]
+TRAILER = ["model_version", "run_id", "review_status"]
+
+
+def coded_rows(store: Store, codebook: Codebook, shape: str = "long") -> tuple[list[str], list[dict]]:
+    """Column names and rows. Long rows exist only for assigned codes; wide has every passage
+    that was coded (low-content passages are left out: they are never coded)."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
+    codings = store.codings_by_passage()
+    passages = [p for p in store.iter_passages() if p["id"] in codings]
+    meta_cols: dict[str, None] = {}
+    metas = []
+    for p in passages:
+        meta = json.loads(p["metadata"] or "{}")
+        metas.append(meta)
+        for key in meta:
+            meta_cols.setdefault(key, None)
+    base_cols = PROVENANCE[:4] + [f"meta:{k}" for k in meta_cols] + PROVENANCE[4:]
+    if shape == "long":
+        columns = base_cols + ["code", "code_name", "code_group", "parent", "score"] + TRAILER
+    else:
+        columns = base_cols + ["codes"] + [c for code in codebook.ids for c in (code, f"{code}_score")] + TRAILER
+    rows = []
+    for p, meta in zip(passages, metas, strict=True):
+        coding = codings[p["id"]]
+        base = {"passage_id": p["id"], "document": p["source"], "document_id": p["document_id"],
+                "respondent": p["respondent"], **{f"meta:{k}": meta.get(k, "") for k in meta_cols},
+                "context": p["context"], "speaker": p["speaker"], "start": p["start"], "end": p["end"],
+                "text": p["text"]}
+        trailer = {"model_version": coding["model_version"], "run_id": p["run_id"], "review_status": "model"}
+        assigned = codebook.roll_up([c for c in coding["codes"] if c in codebook])
+        if shape == "long":
+            for code in assigned:
+                c = codebook[code]
+                rows.append({**base, "code": code, "code_name": c.name, "code_group": c.group,
+                             "parent": c.parent or "", "score": coding["scores"].get(code), **trailer})
+        else:
+            wide = {"codes": ";".join(assigned)}
+            for code in codebook.ids:
+                wide[code] = int(code in assigned)
+                wide[f"{code}_score"] = coding["scores"].get(code)
+            rows.append({**base, **wide, **trailer})
+    return columns, rows
+
+
+def write_coded(store: Store, codebook: Codebook, path: Path, fmt: str, shape: str = "long") -> int:
+    """Write coded excerpts in ``fmt``; returns the number of rows."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    columns, rows = coded_rows(store, codebook, shape)
+    {"csv": _csv, "xlsx": _xlsx, "jsonl": _jsonl, "parquet": _parquet}[fmt](path, columns, rows, codebook)
+    return len(rows)
+
+
+def _csv(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+    with atomic_write(path, newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([safe_cell("" if row.get(c) is None else row.get(c)) for c in columns])
+
+
+def _xlsx(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("coded excerpts")
+    ws.append(columns)
+    for row in rows:
+        ws.append([safe_cell(row.get(c)) for c in columns])
+    book = wb.create_sheet("codebook")
+    book.append(["id", "name", "group", "number", "parent", "definition"])
+    for c in codebook.codes:
+        book.append([safe_cell(v) for v in (c.id, c.name, c.group, c.number, c.parent or "", c.definition)])
+    with atomic_write(path, mode="wb") as fh:
+        wb.save(fh)
+
+
+def _jsonl(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+    with atomic_write(path, encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n")
+
+
+def _parquet(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({c: [row.get(c) for row in rows] for c in columns})
+    with atomic_write(path, mode="wb") as fh:
+        pq.write_table(table, fh)
