@@ -62,6 +62,12 @@ class Errors:
     E407 = "{file}: model was trained on embeddings from {model_embedder}, but this run uses {embedder}"
     E408 = "the classifier is not fitted yet; call fit() or load a model first"
     E409 = "{file}: no text column (columns: {columns}); ottext code needs 'text' and optionally 'id' and 'context'"
+    # REFI-QDA exchange (E5xx)
+    E501 = "{file}: not a readable REFI-QDA file ({detail})"
+    E502 = ("{file}: not a REFI-QDA codebook (root element <{root}>; expected a .qdc <CodeBook>"
+            " or a .qdpx/.qde <Project> with a <CodeBook>)")
+    E503 = "{file}: REFI-QDA file has no codes in its codebook"
+    E504 = "{file}: already exists; use --force to overwrite"
 
     @staticmethod
     def format(template: str, **fields: object) -> str:

@@ -142,7 +142,8 @@ def run_project(
 
             summary.topics = update_topics(store, Path(project), embedder, run_id,
                                            refit=options.refit_topics).to_dict()
-        exports = write_exports(store, codebook, Path(project) / "exports", options.topics)
+        exports = write_exports(store, codebook, Path(project) / "exports", options.topics,
+                                embedder if options.code else None)
         summary.passages_embedded = embedder.embedded_
         summary.exports = {k: str(v) for k, v in exports.items()}
         summary.totals = store.counts()
@@ -177,12 +178,15 @@ class LazyCleaner:
 EXPORT_STATE_KEY = "exports_state"
 
 
-def write_exports(store: Store, codebook, out_dir: Path, topics: bool) -> dict[str, Path]:
-    """Write every export, unless the store has not changed since they were last written."""
+def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=None) -> dict[str, Path]:
+    """Write every export (and, when passages are coded, a Markdown quote pack per code), unless
+    the store has not changed since they were last written."""
     from ottext.export.tabular import export_paths
 
-    state = store.state_key() + f"|topics={topics}|codebook={codebook.hash}"
+    state = store.state_key() + f"|topics={topics}|codebook={codebook.hash}|quotes={embedder is not None}"
     paths = export_paths(out_dir, topics)
+    if embedder is not None:
+        paths.update({f"quotes_{c}": out_dir / "quotes" / f"{c}.md" for c in codebook.ids})
     if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
         return paths
     from ottext.export import write_passages
@@ -192,6 +196,13 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool) -> dict[s
         from ottext.topics.outputs import write_topic_outputs
 
         written.update(write_topic_outputs(store, codebook, out_dir))
+    if embedder is not None:
+        from ottext.export.quotes import select_quotes, write_quotes
+
+        for code in codebook.ids:
+            path = out_dir / "quotes" / f"{code}.md"
+            write_quotes(select_quotes(store, codebook, code, embedder), codebook, code, path, "md")
+            written[f"quotes_{code}"] = path
     store.set_meta(EXPORT_STATE_KEY, state)
     return written
 

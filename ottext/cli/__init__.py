@@ -13,6 +13,7 @@ import typer
 from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
 from ottext.cli import export as export_cmds
+from ottext.cli import quotes as quotes_cmds
 from ottext.cli import run as run_cmds
 from ottext.cli import topics as topics_cmds
 from ottext.cli._common import fail
@@ -27,6 +28,7 @@ app.command("code")(classify_cmds.code)
 app.command("evaluate")(classify_cmds.evaluate)
 app.command("topics")(topics_cmds.topics)
 app.command("export")(export_cmds.export)
+app.command("quotes")(quotes_cmds.quotes)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

@@ -1,4 +1,4 @@
-"""``ottext codebook show|validate``."""
+"""``ottext codebook show|validate|import``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from rich.table import Table
 
 from ottext.cli._common import fail, print_json
 from ottext.codebook import load_codebook
-from ottext.errors import OttextError
+from ottext.errors import Errors, OttextError
 
-app = typer.Typer(no_args_is_help=True, help="Show or check a codebook.")
+app = typer.Typer(no_args_is_help=True, help="Show, check or import a codebook.")
 
 
 @app.command("show")
@@ -50,3 +50,28 @@ def validate(path: Path = typer.Argument(..., help="Codebook YAML to check.")) -
     except OttextError as exc:
         fail(str(exc))
     print(f"{path}: OK, {len(cb)} codes ({', '.join(cb.ids)}), hash {cb.hash}")
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="REFI-QDA .qdc codebook or .qdpx/.qde project."),
+    out: Path = typer.Option(None, "--out", help="Codebook YAML to write (default: FILE with .yaml)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --out if it exists."),
+) -> None:
+    """Convert a REFI-QDA codebook into an ottext codebook YAML and print where it went."""
+    from ottext.export.files import atomic_write
+    from ottext.export.refi import codebook_from_qdc
+
+    out = out or path.with_suffix(".yaml")
+    try:
+        cb = codebook_from_qdc(path)
+    except OttextError as exc:
+        fail(str(exc))
+    if out.exists() and not force:
+        fail(Errors.format(Errors.E504, file=out))
+    try:
+        with atomic_write(out, encoding="utf-8") as fh:
+            fh.write(cb.to_yaml())
+    except OSError as exc:
+        fail(Errors.format(Errors.E305, file=out, detail=exc.strerror or str(exc)))
+    print(f"{out}: wrote {len(cb)} codes from {path} (check with `ottext codebook validate {out}`)")

@@ -89,5 +89,9 @@ def _print_summary(s) -> None:
     if len(s.warnings) > 10:
         print(f"  ... and {len(s.warnings) - 10} more warnings (see the project store)")
     print(f"Outputs in {Path(s.project) / 'exports'}:")
-    for path in s.exports.values():
-        print(f"  {path}")
+    quotes = [p for k, p in s.exports.items() if k.startswith("quotes_")]
+    for key, path in s.exports.items():
+        if not key.startswith("quotes_"):
+            print(f"  {path}")
+    if quotes:
+        print(f"  {Path(quotes[0]).parent}/ ({len(quotes)} quote packs, one per code)")

@@ -1,0 +1,54 @@
+"""``ottext quotes``: a quote pack for one code (optionally combined with others)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ottext.cli._common import fail
+from ottext.errors import OttextError
+
+
+def quotes(
+    project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
+    code: str = typer.Option(..., "--code", help="Code id, e.g. safe_workload."),
+    n: int = typer.Option(5, "--n", min=1, max=100, help="How many quotes."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, docx, html or json."),
+    also: list[str] = typer.Option(None, "--also", help="Also require this code (repeatable)."),
+    where: list[str] = typer.Option(None, "--where", help="Metadata filter KEY=VALUE (repeatable)."),
+    per_respondent: int = typer.Option(1, "--per-respondent", min=1, help="Quotes allowed per respondent."),
+    out: Path = typer.Option(None, "--out", "-o", help="File to write (default exports/quotes/CODE.FORMAT)."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
+) -> None:
+    """Pick the best illustrative quotes for a code: confident, central, diverse, attributed."""
+    from ottext.codebook import load_codebook
+    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+    from ottext.errors import Errors
+    from ottext.export.quotes import FORMATS, select_quotes, write_quotes
+    from ottext.store import DB_NAME, Store
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
+    filters = {}
+    for item in where or []:
+        if "=" not in item:
+            fail(f"--where takes KEY=VALUE, not {item!r}", code=2)
+        key, value = item.split("=", 1)
+        filters[key.strip()] = value.strip()
+    if not (project / DB_NAME).is_file():
+        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    try:
+        cb = load_codebook(codebook)
+        unknown = [c for c in [code, *(also or [])] if c not in cb]
+        if unknown:
+            fail(f"unknown code {unknown[0]!r} (codes: {', '.join(cb.ids)})", code=2)
+        with Store(project) as store:
+            picked = select_quotes(store, cb, code, CachedEmbedder(MiniLMEmbedder(), store), n=n, also=also,
+                                   where=filters, per_respondent=per_respondent)
+        suffix = "".join(f"+{c}" for c in also or [])
+        target = out or project / "exports" / "quotes" / f"{code}{suffix}.{fmt}"
+        write_quotes(picked, cb, code, target, fmt, also)
+    except OttextError as exc:
+        fail(str(exc))
+    print(f"{len(picked)} quotes for {code}{suffix} -> {target}")

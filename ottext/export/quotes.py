@@ -1,0 +1,158 @@
+"""Quote packs: the best illustrative quotes for a code, for report authors.
+
+A good quote is confidently coded, central to the code's passages (representative rather than
+odd), unlike the quotes already chosen (maximal marginal relevance on embeddings), a readable
+length (about 15 to 60 words, trimmed at sentence boundaries), at most one per respondent by
+default, redacted (passages are stored redacted), and attributed. The same data gives the same pack.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ottext.codebook import Codebook
+from ottext.embed import Embedder
+from ottext.export.files import atomic_write
+from ottext.store import Store
+
+FORMATS = ("md", "docx", "html", "json")
+MIN_WORDS, MAX_WORDS = 15, 60
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\[(])")
+ATTRIBUTION_KEYS = ("role", "job title", "region", "service", "team")
+
+
+@dataclass
+class Quote:
+    passage_id: str
+    text: str
+    attribution: str
+    context: str
+    score: float
+    centrality: float
+    document: str
+    respondent: str | None
+
+
+def trim(text: str, max_words: int = MAX_WORDS) -> str:
+    """At most about ``max_words`` words, cut at a sentence boundary (never mid-sentence unless
+    the first sentence alone is too long, then at a word boundary with an ellipsis)."""
+    if len(text.split()) <= max_words:
+        return text
+    out: list[str] = []
+    for sentence in SENTENCE_END.split(text):
+        if out and len(" ".join(out + [sentence]).split()) > max_words:
+            break
+        out.append(sentence)
+    joined = " ".join(out)
+    if len(joined.split()) > max_words:
+        joined = " ".join(joined.split()[:max_words]).rstrip(",;:") + " \u2026"
+    return joined
+
+
+def _attribution(source: str, respondent: str | None, metadata: dict) -> str:
+    who = f"Respondent {respondent}" if respondent else source
+    extra = [str(v) for k, v in metadata.items() if k.lower() in ATTRIBUTION_KEYS and v]
+    return ", ".join([who, *extra])
+
+
+def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedder, n: int = 5,
+                  also: list[str] | None = None, where: dict[str, str] | None = None,
+                  per_respondent: int = 1, diversity: float = 0.3) -> list[Quote]:
+    """Choose up to ``n`` quotes for ``code`` (and every code in ``also``), filtered by metadata."""
+    required = [code, *(also or [])]
+    for c in required:
+        if c not in codebook:
+            raise KeyError(c)
+    where = {k.lower(): v.lower() for k, v in (where or {}).items()}
+    codings = store.codings_by_passage()
+    pool = []
+    for p in store.iter_passages():
+        coding = codings.get(p["id"])
+        if not coding or not all(c in codebook.roll_up(coding["codes"]) for c in required):
+            continue
+        meta = json.loads(p["metadata"] or "{}")
+        lowered = {k.lower(): str(v).lower() for k, v in meta.items()}
+        if any(lowered.get(k) != v for k, v in where.items()):
+            continue
+        text = trim(p["text"])
+        if len(text.split()) < MIN_WORDS:
+            continue
+        pool.append((p, meta, text, float(coding["scores"].get(code, 0.0))))
+    if not pool:
+        return []
+    pool.sort(key=lambda item: item[0]["id"])
+    vectors = embedder.embed([item[0]["text"] for item in pool])
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    centrality = vectors @ centroid
+    relevance = 0.5 * np.array([item[3] for item in pool]) + 0.5 * centrality
+    chosen: list[int] = []
+    used: dict[str, int] = {}
+    while len(chosen) < n:
+        best, best_value = None, -np.inf
+        for i, (p, _, _, _) in enumerate(pool):
+            who = p["respondent"] or p["source"]
+            if i in chosen or used.get(who, 0) >= per_respondent:
+                continue
+            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+            value = (1 - diversity) * relevance[i] - diversity * redundancy
+            if value > best_value + 1e-12:
+                best, best_value = i, value
+        if best is None:
+            break
+        chosen.append(best)
+        who = pool[best][0]["respondent"] or pool[best][0]["source"]
+        used[who] = used.get(who, 0) + 1
+    return [Quote(passage_id=pool[i][0]["id"], text=pool[i][2],
+                  attribution=_attribution(pool[i][0]["source"], pool[i][0]["respondent"], pool[i][1]),
+                  context=pool[i][0]["context"], score=round(pool[i][3], 4),
+                  centrality=round(float(centrality[i]), 4),
+                  document=pool[i][0]["source"], respondent=pool[i][0]["respondent"]) for i in chosen]
+
+
+def write_quotes(quotes: list[Quote], codebook: Codebook, code: str, path: Path, fmt: str,
+                 also: list[str] | None = None) -> None:
+    """Write a quote pack as Markdown, Word, HTML or JSON."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    title = codebook[code].name + "".join(f" + {codebook[c].name}" for c in (also or []))
+    if fmt == "json":
+        with atomic_write(path, encoding="utf-8") as fh:
+            json.dump({"code": code, "also": also or [], "title": title,
+                       "quotes": [asdict(q) for q in quotes]}, fh, ensure_ascii=False, indent=1)
+    elif fmt == "md":
+        lines = [f"# Quotes: {title}", "", f"_{codebook[code].definition}_", ""]
+        for q in quotes:
+            asked = f" (asked: {q.context})" if q.context else ""
+            lines += [f"> {q.text}", ">", f"> \u2014 {q.attribution}{asked}", ""]
+        with atomic_write(path, encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+    elif fmt == "html":
+        items = "".join(f"<blockquote><p>{html.escape(q.text)}</p><footer>\u2014 {html.escape(q.attribution)}"
+                        + (f" <span class='ctx'>(asked: {html.escape(q.context)})</span>" if q.context else "")
+                        + "</footer></blockquote>" for q in quotes)
+        page = (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}</title>"
+                "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto}blockquote{border-left:4px solid"
+                " #4c72b0;margin:1.2em 0;padding:.2em 1em}footer{color:#555}.ctx{font-size:.9em}</style>"
+                f"<h1>Quotes: {html.escape(title)}</h1><p><em>{html.escape(codebook[code].definition)}</em></p>"
+                f"{items}</html>\n")
+        with atomic_write(path, encoding="utf-8") as fh:
+            fh.write(page)
+    else:
+        import docx
+
+        document = docx.Document()
+        document.core_properties.title = f"Quotes: {title}"
+        document.add_heading(f"Quotes: {title}", level=1)
+        document.add_paragraph(codebook[code].definition).italic = True
+        for q in quotes:
+            document.add_paragraph(q.text, style="Quote")
+            document.add_paragraph("\u2014 " + q.attribution + (f" (asked: {q.context})" if q.context else ""))
+        with atomic_write(path, mode="wb") as fh:
+            document.save(fh)
