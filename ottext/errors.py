@@ -69,6 +69,11 @@ class Errors:
     E503 = "{file}: REFI-QDA file has no codes in its codebook"
     E504 = "{file}: already exists; use --force to overwrite"
 
+    # health-check scores (E6xx)
+    E601 = "{file}: not a usable Likert map ({detail})"
+    E602 = "{file}: standard {code!r} is not a code of the codebook"
+    E603 = "{file}: column {column!r} is not in {survey}"
+
     @staticmethod
     def format(template: str, **fields: object) -> str:
         """Fill a template, turning paths into short strings."""

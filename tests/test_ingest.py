@@ -210,3 +210,9 @@ def test_folder_walk_skips_readme_hidden_and_refuses_outside_symlinks(tmp_path):
     assert sources == ["a.txt", "sub/b.md"]
     assert any("link.txt: points outside the input folder" in e for e in errors)
     assert any("missing: no such file or folder" in e for e in errors)
+
+
+def test_repeated_respondent_ids_give_distinct_documents(tmp_path):
+    rows = ["id,What gets in the way?", "R1,No admin support at all", "R1,Too many unallocated cases"]
+    docs = read(write(tmp_path, "dup.csv", "\n".join(rows))).documents
+    assert [d.respondent for d in docs] == ["R1", "R1"] and len({d.id for d in docs}) == 2

@@ -15,6 +15,7 @@ from ottext.cli import codebook as codebook_cmds
 from ottext.cli import export as export_cmds
 from ottext.cli import quotes as quotes_cmds
 from ottext.cli import run as run_cmds
+from ottext.cli import scores as scores_cmds
 from ottext.cli import topics as topics_cmds
 from ottext.cli._common import fail
 
@@ -29,6 +30,7 @@ app.command("evaluate")(classify_cmds.evaluate)
 app.command("topics")(topics_cmds.topics)
 app.command("export")(export_cmds.export)
 app.command("quotes")(quotes_cmds.quotes)
+app.command("scores")(scores_cmds.scores)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

@@ -122,17 +122,20 @@ def _table_documents(
     names = sorted({row[j] for row in body for j in j_names if PERSON_VALUE_RE.match(row[j])})
     docs: list[Document] = []
     stem = f"{source}#{sheet}" if sheet else source
+    seen: dict[str, int] = {}
     for n, row in enumerate(body, start=2):
         record = dict(zip(columns, row, strict=True))
         respondent = record.get(id_col) if id_col else None
         respondent = respondent or f"row{n}"
+        seen[respondent] = seen.get(respondent, 0) + 1
+        key = respondent if seen[respondent] == 1 else f"{respondent}#{seen[respondent]}"  # a repeated id
         metadata = {c: v for c, v in record.items() if c not in text_cols and c != id_col and v}
         for col in text_cols:
             answer = record[col]
             if not answer:
                 continue
             docs.append(Document(
-                id=short_id(stem, respondent, col), source=source, kind="survey_response",
+                id=short_id(stem, key, col), source=source, kind="survey_response",
                 text=answer, context=col, respondent=respondent, metadata=dict(metadata),
                 known_names=list(names),
             ))
