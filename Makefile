@@ -20,7 +20,7 @@ $(STAMP): $(VENV)/bin/python pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	HF_HUB_OFFLINE=1 $(VENV)/bin/ottext run corpora/demo --project ottext-project
+	HF_HUB_OFFLINE=1 $(VENV)/bin/ottext run corpora/demo --project ottext-project --likert-map corpora/demo/likert_map.yaml
 
 test: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q

@@ -39,6 +39,7 @@ class RunOptions:
     classifier: Path | None = None
     topics: bool = True
     refit_topics: bool = False
+    likert_map: Path | None = None
 
     def settings_key(self) -> str:
         """A string that changes whenever cleaning or segmenting would give other passages."""
@@ -108,6 +109,10 @@ def run_project(
     options = options or RunOptions()
     started = time.perf_counter()
     codebook = load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
+    if options.likert_map is not None:  # so does a bad Likert map
+        from ottext.scores import health_check_scores
+
+        health_check_scores(None, options.likert_map, codebook.ids)
     items = list(iter_input_files(inputs)) if inputs else []
     if not inputs:
         raise StoreError(Errors.E304, file="ottext run")
@@ -143,7 +148,7 @@ def run_project(
             summary.topics = update_topics(store, Path(project), embedder, run_id,
                                            refit=options.refit_topics).to_dict()
         exports = write_exports(store, codebook, Path(project) / "exports", options.topics,
-                                embedder if options.code else None)
+                                embedder if options.code else None, options.likert_map)
         summary.passages_embedded = embedder.embedded_
         summary.exports = {k: str(v) for k, v in exports.items()}
         summary.totals = store.counts()
@@ -178,14 +183,29 @@ class LazyCleaner:
 EXPORT_STATE_KEY = "exports_state"
 
 
-def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=None) -> dict[str, Path]:
-    """Write every export (and, when passages are coded, a Markdown quote pack per code), unless
-    the store has not changed since they were last written."""
+CODED_EXPORTS = {"coded_long_csv": ("coded_long.csv", "csv", "long"),
+                 "coded_wide_xlsx": ("coded_wide.xlsx", "xlsx", "wide")}
+
+
+def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=None,
+                  likert_map: Path | None = None) -> dict[str, Path]:
+    """Write every export, unless the store has not changed since they were last written. When
+    passages are coded (``embedder`` given) that includes coded excerpts (csv, xlsx), a REFI-QDA
+    project, a quote pack per code and the HTML report (with health-check scores if a map is given)."""
     from ottext.export.tabular import export_paths
 
-    state = store.state_key() + f"|topics={topics}|codebook={codebook.hash}|quotes={embedder is not None}"
+    map_key = ""
+    if likert_map is not None:
+        from ottext.scores import map_survey
+
+        survey = map_survey(likert_map)
+        map_key = sha256_bytes(likert_map.read_bytes() + (survey.read_bytes() if survey and survey.is_file() else b""))
+    state = (store.state_key() + f"|topics={topics}|codebook={codebook.hash}|coded={embedder is not None}"
+             f"|map={map_key}")
     paths = export_paths(out_dir, topics)
     if embedder is not None:
+        paths.update({k: out_dir / name for k, (name, _, _) in CODED_EXPORTS.items()})
+        paths.update({"qdpx": out_dir / "project.qdpx", "report": out_dir / "report.html"})
         paths.update({f"quotes_{c}": out_dir / "quotes" / f"{c}.md" for c in codebook.ids})
     if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
         return paths
@@ -197,13 +217,34 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
 
         written.update(write_topic_outputs(store, codebook, out_dir))
     if embedder is not None:
-        from ottext.export.quotes import select_quotes, write_quotes
-
-        for code in codebook.ids:
-            path = out_dir / "quotes" / f"{code}.md"
-            write_quotes(select_quotes(store, codebook, code, embedder), codebook, code, path, "md")
-            written[f"quotes_{code}"] = path
+        written.update(_coded_exports(store, codebook, out_dir, embedder, likert_map))
     store.set_meta(EXPORT_STATE_KEY, state)
+    return written
+
+
+def _coded_exports(store: Store, codebook, out_dir: Path, embedder, likert_map: Path | None) -> dict[str, Path]:
+    from ottext.export.coded import write_coded
+    from ottext.export.quotes import select_quotes, write_quotes
+    from ottext.export.refi import write_qdpx
+    from ottext.report import build_report, write_report
+
+    written = {}
+    for key, (name, fmt, shape) in CODED_EXPORTS.items():
+        write_coded(store, codebook, out_dir / name, fmt, shape)
+        written[key] = out_dir / name
+    write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
+    written["qdpx"] = out_dir / "project.qdpx"
+    for code in codebook.ids:
+        path = out_dir / "quotes" / f"{code}.md"
+        write_quotes(select_quotes(store, codebook, code, embedder), codebook, code, path, "md")
+        written[f"quotes_{code}"] = path
+    scores = None
+    if likert_map is not None:
+        from ottext.scores import health_check_scores
+
+        scores = health_check_scores(None, likert_map, codebook.ids)
+    write_report(out_dir / "report.html", build_report(store, codebook, embedder, scores))
+    written["report"] = out_dir / "report.html"
     return written
 
 

@@ -3,6 +3,7 @@ LGA health check does (0-50 low, 51-74 moderate, 75-100 high).
 
 The map (YAML) names which columns belong to which standard; an item can be reversed:
 
+    survey: health_check_survey.csv   # optional: the survey file, relative to the map
     scale: {strongly disagree: 0, disagree: 25, neither agree nor disagree: 50, agree: 75, strongly agree: 100}
     standards:
       safe_workload: [L3_safe_workload]
@@ -63,9 +64,23 @@ def load_map(path: Path) -> tuple[dict[str, float], dict[str, list[tuple[str, bo
     return scale, items
 
 
-def health_check_scores(survey: Path, map_path: Path, codes: list[str] | None = None) -> list[StandardScore]:
-    """Average score out of 100 per standard over every answered item; unknown answers skipped."""
+def map_survey(map_path: Path) -> Path | None:
+    """The survey a map names (``survey:``, relative to the map file), if it names one."""
+    try:
+        data = yaml.safe_load(map_path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    name = data.get("survey") if isinstance(data, dict) else None
+    return (map_path.parent / name) if isinstance(name, str) else None
+
+
+def health_check_scores(survey: Path | None, map_path: Path, codes: list[str] | None = None) -> list[StandardScore]:
+    """Average score out of 100 per standard over every answered item; unknown answers skipped.
+    ``survey`` may be None when the map names its survey."""
     scale, items = load_map(map_path)
+    survey = survey or map_survey(map_path)
+    if survey is None:
+        raise OttextError(Errors.E601, file=map_path, detail="no survey given and the map names none (survey: FILE)")
     if codes is not None:
         unknown = [c for c in items if c not in codes]
         if unknown:

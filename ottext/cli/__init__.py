@@ -14,6 +14,7 @@ from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
 from ottext.cli import export as export_cmds
 from ottext.cli import quotes as quotes_cmds
+from ottext.cli import report as report_cmds
 from ottext.cli import run as run_cmds
 from ottext.cli import scores as scores_cmds
 from ottext.cli import topics as topics_cmds
@@ -31,6 +32,7 @@ app.command("topics")(topics_cmds.topics)
 app.command("export")(export_cmds.export)
 app.command("quotes")(quotes_cmds.quotes)
 app.command("scores")(scores_cmds.scores)
+app.command("report")(report_cmds.report)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

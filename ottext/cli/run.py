@@ -31,6 +31,7 @@ def run(
     no_code: bool = typer.Option(False, "--no-code", help="Only ingest, clean and segment; do not code."),
     no_topics: bool = typer.Option(False, "--no-topics", help="Do not fit or update topics."),
     refit_topics: bool = typer.Option(False, "--refit-topics", help="Refit topics, carrying ids over."),
+    likert_map: Path = typer.Option(None, "--likert-map", help="Likert map (YAML) for health-check scores."),
     model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
 ) -> None:
     """Ingest, clean and segment whatever is new in INPUTS, code it, then write the exports."""
@@ -46,7 +47,8 @@ def run(
     options = RunOptions(codebook=codebook, unit=unit, max_sentences=max_sentences,
                          max_words=max_words, redact=not no_redact,
                          model="blank" if blank else "auto", ingest=ingest, code=not no_code,
-                         classifier=model, topics=not no_topics, refit_topics=refit_topics)
+                         classifier=model, topics=not no_topics, refit_topics=refit_topics,
+                         likert_map=likert_map)
     show_progress = not (quiet or as_json) and sys.stderr.isatty()
     try:
         if show_progress:

@@ -1,0 +1,46 @@
+"""``ottext report``: the self-contained HTML report of a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ottext.cli._common import fail
+from ottext.errors import OttextError
+
+
+def report(
+    project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
+    out: Path = typer.Option(None, "--out", "-o", help="HTML file (default exports/report.html)."),
+    survey: Path = typer.Option(None, "--survey", help="Survey export with Likert columns, for health-check scores."),
+    map_file: Path = typer.Option(None, "--map", help="YAML naming the Likert columns of each standard."),
+    by: str = typer.Option(None, "--by", help="Metadata column to break codes down by (default: role)."),
+    title: str = typer.Option("ottext report", "--title", help="Report title."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
+) -> None:
+    """Write the HTML report: summary, charts, co-occurrence, codes by group, topics, quotes."""
+    from ottext.codebook import load_codebook
+    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+    from ottext.errors import Errors
+    from ottext.report import build_report, write_report
+    from ottext.store import DB_NAME, Store
+
+    if (survey is None) != (map_file is None):
+        fail("--survey and --map go together", code=2)
+    if not (project / DB_NAME).is_file():
+        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    target = out or project / "exports" / "report.html"
+    try:
+        cb = load_codebook(codebook)
+        scores = None
+        if survey is not None:
+            from ottext.scores import health_check_scores
+
+            scores = health_check_scores(survey, map_file, cb.ids)
+        with Store(project) as store:
+            html_text = build_report(store, cb, CachedEmbedder(MiniLMEmbedder(), store), scores, by, title)
+        write_report(target, html_text)
+    except OttextError as exc:
+        fail(str(exc))
+    print(f"Report -> {target}")

@@ -1,0 +1,149 @@
+"""The HTML report: one self-contained file (inline CSS and SVG, no network) for report authors.
+
+Sections: a summary per standard and theme (passages, respondents, share of respondents coded,
+and the health-check score and band when Likert answers are given), a bar chart of code
+frequency, a co-occurrence heatmap, codes by a metadata column, the topics, and the top quotes
+for each code. A respondent is the survey respondent id, or the document for other sources.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+
+from ottext.codebook import Codebook
+from ottext.embed import Embedder
+from ottext.export.files import atomic_write
+from ottext.report.charts import bar_chart, heatmap
+from ottext.store import Store
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;color:#222;
+padding:0 1em}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #4c72b0;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.92em}
+th,td{border:1px solid #ccc;padding:.35em .6em;text-align:left}th{background:#eef2f8}td.n{text-align:right}
+.band-low{color:#b00020;font-weight:600}.band-moderate{color:#9a6700}.band-high{color:#1a7f37;font-weight:600}
+.meta{color:#555}blockquote{border-left:4px solid #4c72b0;margin:.8em 0;padding:.2em 1em;background:#f8f9fb}
+blockquote footer{color:#555;font-size:.9em}svg.chart{display:block;margin:1em 0;max-width:100%;height:auto}
+svg .lbl{font-size:12px}svg .val,svg .num{font-size:11px}svg .ttl{font-size:14px;font-weight:600}
+"""
+
+
+def _respondent(p) -> str:
+    return f"{p['source']}#{p['respondent']}" if p["respondent"] else p["source"]
+
+
+def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict:
+    """Everything the report shows, as plain data (tested separately from the HTML)."""
+    codings = store.codings_by_passage()
+    passages = [p for p in store.iter_passages() if p["id"] in codings]
+    coded = {p["id"]: set(codebook.roll_up([c for c in codings[p["id"]]["codes"] if c in codebook])) for p in passages}
+    respondents = {_respondent(p) for p in passages}
+    per_code = {}
+    for code in codebook.ids:
+        hits = [p for p in passages if code in coded[p["id"]]]
+        who = {_respondent(p) for p in hits}
+        per_code[code] = {"passages": len(hits), "respondents": len(who),
+                          "share": round(len(who) / len(respondents), 3) if respondents else 0.0}
+    co = [[sum(1 for p in passages if a in coded[p["id"]] and b in coded[p["id"]]) for b in codebook.ids]
+          for a in codebook.ids]
+    metas = {p["id"]: json.loads(p["metadata"] or "{}") for p in passages}
+    by = by or _default_by(metas.values())
+    groups: dict[str, set[str]] = defaultdict(set)
+    group_hits: dict[tuple[str, str], set[str]] = defaultdict(set)
+    if by:
+        for p in passages:
+            g = metas[p["id"]].get(by)
+            if not g:
+                continue
+            groups[g].add(_respondent(p))
+            for code in coded[p["id"]]:
+                group_hits[(g, code)].add(_respondent(p))
+    by_group = {g: {c: round(len(group_hits[(g, c)]) / len(members), 3) for c in codebook.ids}
+                for g, members in sorted(groups.items())}
+    models = Counter(codings[p["id"]]["model_version"] for p in passages)
+    return {"passages": len(passages), "respondents": len(respondents), "per_code": per_code,
+            "cooccurrence": co, "by": by, "by_group": by_group,
+            "group_sizes": {g: len(m) for g, m in sorted(groups.items())},
+            "model_versions": sorted(models), "documents": store.counts()["documents"]}
+
+
+def _default_by(metas) -> str | None:
+    """The first metadata column with 2 to 12 distinct values (``role`` if there is one)."""
+    values: dict[str, set[str]] = defaultdict(set)
+    for meta in metas:
+        for k, v in meta.items():
+            values[k].add(v)
+    usable = [k for k, v in values.items() if 2 <= len(v) <= 12 and not k.startswith("L")]
+    return "role" if "role" in usable else (usable[0] if usable else None)
+
+
+def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = None, scores=None,
+                 by: str | None = None, title: str = "ottext report", quotes_per_code: int = 3) -> str:
+    """The report as one HTML string."""
+    from ottext.topics.outputs import topic_tables
+
+    data = report_data(store, codebook, by)
+    score_of = {s.code: s for s in scores or []}
+    names = {c.id: c.name for c in codebook.codes}
+    out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+           f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1>",
+           f"<p class='meta'>{data['documents']} documents; {data['passages']} coded passages from "
+           f"{data['respondents']} respondents or documents; model {escape(', '.join(data['model_versions']))}; "
+           f"written {datetime.now(UTC).strftime('%d %B %Y')}.</p>",
+           "<h2 id='summary'>Summary by standard and theme</h2><table><tr><th>code</th><th>name</th>"
+           "<th>passages</th><th>respondents</th><th>share of respondents</th><th>health-check score</th></tr>"]
+    for code in codebook.ids:
+        m = data["per_code"][code]
+        s = score_of.get(code)
+        score = (f"<span class='band-{s.band}'>{s.score:.0f} ({s.band})</span>" if s and s.score is not None else "")
+        indent = "&nbsp;&nbsp;" * len(codebook.ancestors(code))
+        out.append(f"<tr><td>{indent}{escape(code)}</td><td>{escape(names[code])}</td>"
+                   f"<td class='n'>{m['passages']}</td><td class='n'>{m['respondents']}</td>"
+                   f"<td class='n'>{m['share']:.0%}</td><td>{score}</td></tr>")
+    out.append("</table>")
+    out.append("<h2 id='frequency'>How often each code appears</h2>")
+    out.append(bar_chart(codebook.ids, [data["per_code"][c]["passages"] for c in codebook.ids],
+                         "Coded passages per code"))
+    out.append("<h2 id='cooccurrence'>Which codes occur together</h2>")
+    out.append(heatmap(codebook.ids, codebook.ids, data["cooccurrence"], "Passages carrying both codes"))
+    if data["by_group"]:
+        groups = list(data["by_group"])
+        out.append(f"<h2 id='by'>Codes by {escape(data['by'])}</h2>")
+        out.append(heatmap([f"{g} (n={data['group_sizes'][g]})" for g in groups], codebook.ids,
+                           [[100 * data["by_group"][g][c] for c in codebook.ids] for g in groups],
+                           f"Share of respondents (%) by {data['by']}", fmt="{:.0f}"))
+    table, by_code = topic_tables(store, codebook)
+    if table:
+        out.append("<h2 id='topics'>Topics</h2><table><tr><th>topic</th><th>label</th><th>passages</th>"
+                   "<th>top terms</th><th>best code</th><th>example</th></tr>")
+        for t, b in zip(table, by_code, strict=True):
+            flag = " <em>(candidate new code)</em>" if b["candidate_new_code"] else ""
+            out.append(f"<tr><td>{t['topic']}</td><td>{escape(t['label'])}</td><td class='n'>{t['size']}</td>"
+                       f"<td>{escape(t['top_terms'])}</td><td>{escape(b['best_code'])} "
+                       f"({b['best_share']:.0%}){flag}</td><td>{escape(t['passage_1'])}</td></tr>")
+        out.append("</table>")
+    if embedder is not None:
+        from ottext.export.quotes import select_quotes
+
+        out.append("<h2 id='quotes'>Top quotes for each code</h2>")
+        for code in codebook.ids:
+            quotes = select_quotes(store, codebook, code, embedder, n=quotes_per_code)
+            out.append(f"<h3>{escape(names[code])} <span class='meta'>({escape(code)})</span></h3>")
+            if not quotes:
+                out.append("<p class='meta'>No quote of readable length.</p>")
+            for q in quotes:
+                asked = f" (asked: {escape(q.context)})" if q.context else ""
+                out.append(f"<blockquote><p>{escape(q.text)}</p><footer>\u2014 {escape(q.attribution)}{asked}"
+                           "</footer></blockquote>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def write_report(path: Path, html_text: str) -> None:
+    with atomic_write(path, encoding="utf-8") as fh:
+        fh.write(html_text)
