@@ -24,7 +24,18 @@ _TERMINAL = tuple(".!?:;\"')]\u2019\u201d")
 
 
 def normalise_text(text: str) -> str:
-    """Return the normalised text; applying it twice changes nothing more (idempotent)."""
+    """Return the normalised text; applying it twice changes nothing more (idempotent: the steps
+    are repeated until they reach a fixed point, e.g. mojibake that only shows once spaces are
+    tidied)."""
+    for _ in range(4):
+        new = _normalise_once(text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+def _normalise_once(text: str) -> str:
     text = ftfy.fix_text(text, normalization="NFC")
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_INVISIBLE)
     text = _OCR_CONTRACTION.sub("I", text)
