@@ -177,3 +177,8 @@ def test_blank_pipeline_works_without_a_trained_model(blank_cleaner):
     assert blank_cleaner.model_name_.startswith("blank-en")
     assert [out.text[b.start:b.end] for b in out.blocks] == ["Good supervision. A kind team. Time to think."]
     assert len(out.sentences) >= 3
+
+
+def test_normalise_reaches_a_fixed_point_on_mojibake_revealed_by_spaces():
+    once = normalise_text("\u00c2\tOT")  # found by hypothesis: "Â" + tab is mojibake only once tidied
+    assert normalise_text(once) == once == "OT"
