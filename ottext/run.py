@@ -19,7 +19,7 @@ from ottext.embed import CachedEmbedder, MiniLMEmbedder
 from ottext.errors import Errors, IngestError, OttextError, StoreError
 from ottext.ingest import IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
-from ottext.store import Store
+from ottext.store import Store, now
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +66,14 @@ class RunSummary:
     documents_unchanged: int = 0
     documents_removed: int = 0
     passages_written: int = 0
+    passages_removed: int = 0
     passages_coded: int = 0
     passages_embedded: int = 0
     model_version: str | None = None
     topics: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    inputs: list[dict] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
     exports: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
@@ -107,7 +109,7 @@ def run_project(
     """Run the main job on ``inputs`` into ``project``; problems with single files are listed in
     the summary and never stop the batch."""
     options = options or RunOptions()
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), now()
     codebook = load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
     if options.likert_map is not None:  # so does a bad Likert map
         from ottext.scores import health_check_scores
@@ -127,6 +129,7 @@ def run_project(
         for item in items:
             if isinstance(item, IngestError):
                 _problem(store, summary, run_id, item.file, str(item))
+                summary.inputs.append({"source": item.file, "status": "skipped", "problem": str(item)})
                 continue
             if on_file:
                 on_file(item.source)
@@ -134,11 +137,15 @@ def run_project(
                 _process_file(item, store, cleaner, options, settings, run_id, summary, seen_hashes)
             except OttextError as exc:
                 _problem(store, summary, run_id, item.source, str(exc))
+                summary.inputs.append({"source": item.source, "path": str(item.path), "status": "skipped",
+                                       "problem": str(exc)})
             except Exception as exc:  # a reader bug must not stop the batch or show a traceback
                 log.debug("unexpected error reading %s:\n%s", item.path, traceback.format_exc())
                 detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-                _problem(store, summary, run_id, item.source,
-                         Errors.format(Errors.E017, file=item.path, detail=detail))
+                message = Errors.format(Errors.E017, file=item.path, detail=detail)
+                _problem(store, summary, run_id, item.source, message)
+                summary.inputs.append({"source": item.source, "path": str(item.path), "status": "skipped",
+                                       "problem": message})
         embedder = CachedEmbedder(MiniLMEmbedder(), store)  # loads the model only if something is new
         if options.code:
             code_new_passages(store, codebook, options, run_id, summary, embedder)
@@ -153,7 +160,12 @@ def run_project(
         summary.exports = {k: str(v) for k, v in exports.items()}
         summary.totals = store.counts()
         summary.seconds = round(time.perf_counter() - started, 3)
-        store.finish_run(run_id, "finished", summary.to_dict())
+        from ottext.runs import build_manifest, write_manifest
+
+        manifest = build_manifest(summary.to_dict(), summary.inputs, store, codebook, embedder.id,
+                                  started_at, now())
+        store.finish_run(run_id, "finished", manifest)
+        summary.exports["manifest"] = str(write_manifest(manifest, Path(project) / "exports"))
         return summary
     finally:
         store.close()
@@ -258,8 +270,11 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
     except OSError as exc:
         raise IngestError(Errors.E017, file=item.path, detail=exc.strerror or str(exc)) from None
     digest = sha256_bytes(data)
-    if store.file_state(item.source) == (digest, settings):
+    state = store.file_state(item.source)
+    record = {"source": item.source, "path": str(item.path), "sha256": digest, "size": len(data)}
+    if state == (digest, settings):
         summary.files_unchanged += 1
+        summary.inputs.append({**record, "status": "unchanged"})
         return
     other = seen.get(digest) or store.source_of_hash(digest)
     if other and other != item.source:
@@ -284,10 +299,13 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
             summary.documents_changed += 1
         else:
             summary.documents_new += 1
-    summary.documents_removed += store.sync_source(
+    removed_docs, removed_passages = store.sync_source(
         source=item.source, path=str(item.path), content_hash=digest, size=len(data),
         settings=settings, run_id=run_id, keep=keep, documents=docs, passages=passages,
         redactions=redactions)
+    summary.documents_removed += removed_docs
+    summary.passages_removed += removed_passages
+    summary.inputs.append({**record, "status": "changed" if state else "new"})
     summary.documents_unchanged += len(keep)
     summary.passages_written += len(passages)
     summary.files_read += 1

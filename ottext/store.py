@@ -11,7 +11,6 @@ import fcntl
 import json
 import os
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -164,7 +163,9 @@ class Store:
 
     # runs ------------------------------------------------------------------------------------
     def begin_run(self) -> str:
-        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+        """A new run id: its start time and its number in this project (ids sort by time)."""
+        seq = self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] + 1
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{seq:04d}"
         self.db.execute("INSERT INTO runs (id, started_at, status) VALUES (?, ?, 'running')",
                         (run_id, now()))
         return run_id
@@ -172,6 +173,15 @@ class Store:
     def finish_run(self, run_id: str, status: str, summary: dict) -> None:
         self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                         (now(), status, json.dumps(summary, sort_keys=True), run_id))
+
+    def finished_runs(self) -> list[dict]:
+        """Manifests of the finished runs, oldest first."""
+        rows = self.db.execute("SELECT summary FROM runs WHERE status = 'finished' AND summary IS NOT NULL ORDER BY id")
+        return [json.loads(r["summary"]) for r in rows]
+
+    def passage_runs(self) -> list[tuple[str, str]]:
+        """(passage id, the run that wrote it) for every passage."""
+        return [(r["id"], r["run_id"]) for r in self.db.execute("SELECT id, run_id FROM passages ORDER BY id")]
 
     def add_problem(self, run_id: str, source: str, level: str, message: str) -> None:
         self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?)", (run_id, source, level, message))
@@ -194,17 +204,20 @@ class Store:
 
     def sync_source(self, *, source: str, path: str, content_hash: str, size: int, settings: str,
                     run_id: str, keep: set[str], documents: list[dict], passages: list[dict],
-                    redactions: list[dict]) -> int:
+                    redactions: list[dict]) -> tuple[int, int]:
         """Replace one source file's documents in one transaction.
 
         ``keep`` are ids of unchanged documents; every other stored document of the source is
-        replaced by ``documents`` (new or changed) or removed. Returns how many were removed.
+        replaced by ``documents`` (new or changed) or removed. Returns how many documents were
+        removed and how many passages were deleted (those of removed and of changed documents).
         """
         with self.transaction() as db:
             stored = {r[0] for r in db.execute("SELECT id FROM documents WHERE source = ?", (source,))}
             incoming = {d["id"] for d in documents}
             stale = stored - keep
             removed = len(stale - incoming)
+            gone = sum(db.execute("SELECT COUNT(*) FROM passages WHERE document_id = ?", (i,)).fetchone()[0]
+                       for i in stale)
             db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in stale])
             db.executemany(
                 "INSERT INTO documents (id, source, kind, respondent, context, metadata, content_hash,"
@@ -222,7 +235,7 @@ class Store:
                 " path = excluded.path, content_hash = excluded.content_hash, size = excluded.size,"
                 " settings = excluded.settings, run_id = excluded.run_id",
                 (source, path, content_hash, size, settings, run_id))
-        return removed
+        return removed, gone
 
     # meta ------------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:

@@ -12,6 +12,7 @@ import typer
 
 from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
+from ottext.cli import diff as diff_cmds
 from ottext.cli import export as export_cmds
 from ottext.cli import quotes as quotes_cmds
 from ottext.cli import report as report_cmds
@@ -33,6 +34,7 @@ app.command("export")(export_cmds.export)
 app.command("quotes")(quotes_cmds.quotes)
 app.command("scores")(scores_cmds.scores)
 app.command("report")(report_cmds.report)
+app.command("diff")(diff_cmds.diff)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

@@ -86,7 +86,8 @@ def _plots(store: Store, table: list[dict], paths: dict[str, Path]) -> None:
                           template="plotly_white", xaxis_title="PC1", yaxis_title="PC2")
     for key, fig in (("topic_barchart_html", bar), ("topic_map_html", scatter)):
         with atomic_write(paths[key], encoding="utf-8") as fh:
-            fh.write(fig.to_html(include_plotlyjs=True, full_html=True))  # self-contained, no network
+            # self-contained (no network); a fixed div id so the same data gives the same file
+            fh.write(fig.to_html(include_plotlyjs=True, full_html=True, div_id=key.replace("_html", "")))
     _png_barchart(labels, sizes, paths["topic_barchart_png"])
 
 
@@ -110,5 +111,5 @@ def _png_barchart(labels: list[str], sizes: list[int], path: Path) -> None:
     ax.set_title("Passages per topic")
     fig.tight_layout()
     with atomic_write(path, mode="wb") as fh:
-        fig.savefig(fh, format="png", dpi=100)
+        fig.savefig(fh, format="png", dpi=100, metadata={"Software": None})
     plt.close(fig)

@@ -1,0 +1,47 @@
+"""``ottext diff``: what the latest run changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ottext.cli._common import fail, print_json
+from ottext.errors import OttextError
+
+
+def diff(
+    project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
+    since: str = typer.Option(None, "--since", help="Compare with this run id (default: the run before)."),
+    codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """New passages per code, code counts before and after, topics that grew or appeared."""
+    from ottext.codebook import load_codebook
+    from ottext.errors import Errors
+    from ottext.runs import diff_runs
+    from ottext.store import DB_NAME, Store
+
+    if not (project / DB_NAME).is_file():
+        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    try:
+        cb = load_codebook(codebook)
+        with Store(project) as store:
+            result = diff_runs(store, cb, since)
+    except KeyError:
+        fail(f"{project}: no finished run {since!r} (see exports/runs/)", code=2)
+    except OttextError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+        return
+    print(f"Run {result['latest']} compared with {result['since'] or 'an empty project'}: "
+          f"{result['new_passages']} new passages")
+    print(f"{'code':<22}{'new':>6}{'before':>8}{'after':>7}")
+    for code in cb.ids:
+        c = result["code_counts"][code]
+        print(f"{code:<22}{result['new_passages_by_code'][code]:>6}{c['before']:>8}{c['after']:>7}")
+    for t in result["topics_appeared"]:
+        print(f"topic appeared: {t}")
+    for t, v in result["topics_grew"].items():
+        print(f"topic grew: {t} ({v['before']} -> {v['after']})")
