@@ -74,6 +74,10 @@ class Errors:
     E602 = "{file}: standard {code!r} is not a code of the codebook"
     E603 = "{file}: column {column!r} is not in {survey}"
 
+    # review (E7xx)
+    E701 = "{file}: not an ottext review workbook (no passage_id column)"
+    E702 = "{file}: column decide:{code} names a code that is not in the codebook"
+
     @staticmethod
     def format(template: str, **fields: object) -> str:
         """Fill a template, turning paths into short strings."""

@@ -336,9 +336,10 @@ def _rows(cleaned, options: RunOptions, settings: str, run_id: str):
 def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, summary: RunSummary,
                       embedder: CachedEmbedder) -> None:
     """Code every passage that has no coding from the current model (the model loads only then)."""
-    from ottext.classify.locate import default_model_dir, model_version
+    from ottext.classify.locate import DEFAULT_MODEL_NAME, default_model_dir, model_version
 
-    model_dir = options.classifier or default_model_dir()
+    own = store.dir / "model" / DEFAULT_MODEL_NAME  # a model retrained with this project's reviews
+    model_dir = options.classifier or (own if (own / "model.json").is_file() else default_model_dir())
     version = model_version(model_dir) if (model_dir / "model.json").is_file() else "missing"
     todo = store.passages_to_code(version)
     summary.model_version = version

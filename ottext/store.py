@@ -312,14 +312,51 @@ class Store:
                            [(pid, code, score, assigned, model_version, run_id) for pid, code, score, assigned in rows])
 
     def codings_by_passage(self) -> dict[str, dict]:
-        """For each coded passage: model scores, assigned codes and model version."""
+        """For each coded passage: the model's scores, the codes in force (the model's, with every
+        human decision applied on top: a coder's latest decision on a code wins), the model version
+        and the review status (``model`` or ``reviewed by NAME, ...``)."""
         out: dict[str, dict] = {}
         for r in self.db.execute("SELECT passage_id, code, score, assigned, model_version FROM codings"
                                  " WHERE source = 'model' ORDER BY passage_id"):
-            entry = out.setdefault(r["passage_id"], {"scores": {}, "codes": [], "model_version": r["model_version"]})
+            entry = out.setdefault(r["passage_id"], {"scores": {}, "codes": [], "model_version": r["model_version"],
+                                                     "review_status": "model"})
             entry["scores"][r["code"]] = r["score"]
             if r["assigned"]:
                 entry["codes"].append(r["code"])
+        decisions: dict[str, dict[str, int]] = {}
+        coders: dict[str, set[str]] = {}
+        for r in self.db.execute("SELECT passage_id, code, assigned, source FROM codings WHERE source LIKE 'coder:%'"
+                                 " ORDER BY run_id, source"):
+            decisions.setdefault(r["passage_id"], {})[r["code"]] = r["assigned"]
+            coders.setdefault(r["passage_id"], set()).add(r["source"][len("coder:"):])
+        for pid, decided in decisions.items():
+            entry = out.get(pid)
+            if entry is None:
+                continue
+            codes = [c for c in entry["codes"] if decided.get(c, 1)]
+            codes += [c for c, yes in decided.items() if yes and c not in codes]
+            entry["codes"] = codes
+            entry["review_status"] = "reviewed by " + ", ".join(sorted(coders[pid]))
+        return out
+
+    def model_codes(self) -> dict[str, list[str]]:
+        """The model's own assigned codes per passage (before any human decision)."""
+        out: dict[str, list[str]] = {}
+        for r in self.db.execute("SELECT passage_id, code FROM codings WHERE source = 'model' AND assigned = 1"):
+            out.setdefault(r["passage_id"], []).append(r["code"])
+        return out
+
+    def put_human_codings(self, rows: list[tuple[str, str, int]], coder: str, run_id: str) -> None:
+        """A coder's decisions (passage, code, 1 or 0), replacing that coder's earlier ones on them."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO codings VALUES (?, ?, NULL, ?, ?, NULL, ?)",
+                           [(pid, code, yes, f"coder:{coder}", run_id) for pid, code, yes in rows])
+
+    def human_codings(self) -> dict[str, dict[str, dict[str, int]]]:
+        """coder -> passage -> code -> 1/0, for every recorded decision."""
+        out: dict[str, dict[str, dict[str, int]]] = {}
+        for r in self.db.execute("SELECT passage_id, code, assigned, source FROM codings WHERE source LIKE 'coder:%'"):
+            out.setdefault(r["source"][len("coder:"):], {}).setdefault(r["passage_id"], {})[r["code"]] = r["assigned"]
         return out
 
     # topics ----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ottext.cli import diff as diff_cmds
 from ottext.cli import export as export_cmds
 from ottext.cli import quotes as quotes_cmds
 from ottext.cli import report as report_cmds
+from ottext.cli import review as review_cmds
 from ottext.cli import run as run_cmds
 from ottext.cli import scores as scores_cmds
 from ottext.cli import topics as topics_cmds
@@ -35,6 +36,8 @@ app.command("quotes")(quotes_cmds.quotes)
 app.command("scores")(scores_cmds.scores)
 app.command("report")(report_cmds.report)
 app.command("diff")(diff_cmds.diff)
+app.add_typer(review_cmds.app, name="review")
+app.command("agreement")(review_cmds.agreement)
 app.add_typer(codebook_cmds.app, name="codebook")
 
 

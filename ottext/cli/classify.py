@@ -17,9 +17,12 @@ def train(
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
     out: Path = typer.Option(None, "--out", help="Model folder to write (default models/ottext-lga-minilm)."),
     dev: list[Path] = typer.Option(None, "--dev", help="Gold .jsonl to score on (repeatable; never trained on)."),
+    with_reviews: bool = typer.Option(False, "--with-reviews", help="Add the project's human-reviewed passages."),
+    project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project (for --with-reviews)."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
-    """Train the classifier (deterministic) and write it with its model card."""
+    """Train the classifier (deterministic) and write it with its model card. With --with-reviews
+    the model goes to PROJECT/model/ and `ottext run` on that project uses it from then on."""
     from ottext.classify.locate import default_corpus_dir, default_model_dir
     from ottext.classify.metrics import format_table
     from ottext.classify.train import train_model
@@ -28,8 +31,19 @@ def train(
 
     try:
         cb = load_codebook(codebook)
+        extra = None
+        if with_reviews:
+            from ottext.classify.locate import DEFAULT_MODEL_NAME
+            from ottext.review import reviewed_passages
+            from ottext.store import DB_NAME, Store
+
+            if not (project / DB_NAME).is_file():
+                fail(f"{project / DB_NAME}: no project here; run `ottext run` first")
+            with Store(project) as store:
+                extra = reviewed_passages(store, cb)
+            out = out or project / "model" / DEFAULT_MODEL_NAME
         report = train_model(corpus or default_corpus_dir(), cb, out or default_model_dir(), MiniLMEmbedder(),
-                             dev_sets={p.stem: p for p in (dev or [])})
+                             dev_sets={p.stem: p for p in (dev or [])}, extra=extra)
     except OttextError as exc:
         fail(str(exc))
     if as_json:

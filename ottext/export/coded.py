@@ -43,7 +43,8 @@ def coded_rows(store: Store, codebook: Codebook, shape: str = "long") -> tuple[l
                 "respondent": p["respondent"], **{f"meta:{k}": meta.get(k, "") for k in meta_cols},
                 "context": p["context"], "speaker": p["speaker"], "start": p["start"], "end": p["end"],
                 "text": p["text"]}
-        trailer = {"model_version": coding["model_version"], "run_id": p["run_id"], "review_status": "model"}
+        trailer = {"model_version": coding["model_version"], "run_id": p["run_id"],
+                   "review_status": coding.get("review_status", "model")}
         assigned = codebook.roll_up([c for c in coding["codes"] if c in codebook])
         if shape == "long":
             for code in assigned:
