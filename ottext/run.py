@@ -193,6 +193,7 @@ class LazyCleaner:
 
 
 EXPORT_STATE_KEY = "exports_state"
+CODE_CHUNK = 256
 
 
 CODED_EXPORTS = {"coded_long_csv": ("coded_long.csv", "csv", "long"),
@@ -349,8 +350,8 @@ def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, 
     from ottext.classify.persist import load_model
 
     clf, meta = load_model(model_dir, codebook, embedder)
-    for start in range(0, len(todo), 4096):
-        chunk = todo[start:start + 4096]
+    for start in range(0, len(todo), CODE_CHUNK):  # each chunk commits: a killed run loses one chunk at most
+        chunk = todo[start:start + CODE_CHUNK]
         coded = code_passages(clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk])
         rows = [(c.id, code, score, int(code in c.codes)) for c in coded for code, score in c.scores.items()]
         store.put_model_codings(rows, meta["version"], run_id)

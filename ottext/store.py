@@ -164,6 +164,8 @@ class Store:
     # runs ------------------------------------------------------------------------------------
     def begin_run(self) -> str:
         """A new run id: its start time and its number in this project (ids sort by time)."""
+        # the caller holds the run lock, so a run still marked running was killed: say so
+        self.db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
         seq = self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] + 1
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{seq:04d}"
         self.db.execute("INSERT INTO runs (id, started_at, status) VALUES (?, ?, 'running')",
@@ -254,6 +256,14 @@ class Store:
         return ";".join(parts)
 
     # reading ---------------------------------------------------------------------------------
+    def integrity(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def coding_counts(self) -> dict[str, int]:
+        """Model codings per passage (every coded passage should have one per code)."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT passage_id, COUNT(*) FROM codings WHERE source = 'model' GROUP BY passage_id")}
+
     def counts(self) -> dict[str, int]:
         q = {
             "documents": "SELECT COUNT(*) FROM documents",
