@@ -50,6 +50,8 @@ class Errors:
     E303 = "{file}: another ottext run is using this project; wait for it to finish"
     E304 = "{file}: no inputs given"
     E305 = "{file}: cannot write ({detail})"
+    E306 = ("{file}: project was built with the {used} embedding backend, not {backend}; "
+            "use --backend {used} or a new project")
 
     # classifier (E4xx)
     E401 = "{file} line {line}: {detail}"

@@ -15,7 +15,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 from ottext.codebook import load_codebook
-from ottext.embed import CachedEmbedder, MiniLMEmbedder
+from ottext.embed import CachedEmbedder, get_embedder
 from ottext.errors import Errors, IngestError, OttextError, StoreError
 from ottext.ingest import IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
@@ -40,6 +40,7 @@ class RunOptions:
     topics: bool = True
     refit_topics: bool = False
     likert_map: Path | None = None
+    backend: str = "minilm"
 
     def settings_key(self) -> str:
         """A string that changes whenever cleaning or segmenting would give other passages."""
@@ -121,6 +122,10 @@ def run_project(
     store = Store(project)
     try:
         store.lock()
+        used = store.get_meta("embedding_backend")
+        if used and used != options.backend:
+            raise StoreError(Errors.E306, file=store.dir, used=used, backend=options.backend)
+        store.set_meta("embedding_backend", options.backend)
         run_id = store.begin_run()
         summary = RunSummary(run_id=run_id, project=str(project))
         settings = options.settings_key()
@@ -146,7 +151,7 @@ def run_project(
                 _problem(store, summary, run_id, item.source, message)
                 summary.inputs.append({"source": item.source, "path": str(item.path), "status": "skipped",
                                        "problem": message})
-        embedder = CachedEmbedder(MiniLMEmbedder(), store)  # loads the model only if something is new
+        embedder = CachedEmbedder(get_embedder(options.backend), store)  # loads a model only if something is new
         if options.code:
             code_new_passages(store, codebook, options, run_id, summary, embedder)
         if options.topics:
@@ -337,10 +342,10 @@ def _rows(cleaned, options: RunOptions, settings: str, run_id: str):
 def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, summary: RunSummary,
                       embedder: CachedEmbedder) -> None:
     """Code every passage that has no coding from the current model (the model loads only then)."""
-    from ottext.classify.locate import DEFAULT_MODEL_NAME, default_model_dir, model_version
+    from ottext.classify.locate import MODEL_NAMES, default_model_dir, model_version
 
-    own = store.dir / "model" / DEFAULT_MODEL_NAME  # a model retrained with this project's reviews
-    model_dir = options.classifier or (own if (own / "model.json").is_file() else default_model_dir())
+    own = store.dir / "model" / MODEL_NAMES[options.backend]  # a model retrained with this project's reviews
+    model_dir = options.classifier or (own if (own / "model.json").is_file() else default_model_dir(options.backend))
     version = model_version(model_dir) if (model_dir / "model.json").is_file() else "missing"
     todo = store.passages_to_code(version)
     summary.model_version = version

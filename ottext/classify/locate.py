@@ -9,13 +9,14 @@ from pathlib import Path
 from ottext.codebook import Codebook
 
 DEFAULT_MODEL_NAME = "ottext-lga-minilm"
+MODEL_NAMES = {"minilm": DEFAULT_MODEL_NAME, "static": "ottext-lga-static"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def default_model_dir() -> Path:
-    """``$OTTEXT_MODEL`` if set, else the model shipped in the repository's ``models/``."""
+def default_model_dir(backend: str = "minilm") -> Path:
+    """``$OTTEXT_MODEL`` if set, else the model shipped in ``models/`` for the embedding backend."""
     env = os.environ.get("OTTEXT_MODEL")
-    return Path(env) if env else REPO_ROOT / "models" / DEFAULT_MODEL_NAME
+    return Path(env) if env else REPO_ROOT / "models" / MODEL_NAMES[backend]
 
 
 MODEL_FILES = ("model.json", "weights.npz")
@@ -33,9 +34,9 @@ def default_corpus_dir() -> Path:
     return REPO_ROOT / "corpora" / "training"
 
 
-def load_default(codebook: Codebook, model_dir: Path | None = None, embedder=None):
-    """Load a model folder with the MiniLM embedder (or the one given)."""
+def load_default(codebook: Codebook, model_dir: Path | None = None, embedder=None, backend: str = "minilm"):
+    """Load a model folder with the backend's embedder (or the one given)."""
     from ottext.classify.persist import load_model
-    from ottext.embed import MiniLMEmbedder
+    from ottext.embed import get_embedder
 
-    return load_model(model_dir or default_model_dir(), codebook, embedder or MiniLMEmbedder())
+    return load_model(model_dir or default_model_dir(backend), codebook, embedder or get_embedder(backend))

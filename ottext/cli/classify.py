@@ -18,6 +18,7 @@ def train(
     out: Path = typer.Option(None, "--out", help="Model folder to write (default models/ottext-lga-minilm)."),
     dev: list[Path] = typer.Option(None, "--dev", help="Gold .jsonl to score on (repeatable; never trained on)."),
     with_reviews: bool = typer.Option(False, "--with-reviews", help="Add the project's human-reviewed passages."),
+    backend: str = typer.Option("minilm", "--backend", help="Embedding backend: minilm or static."),
     project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project (for --with-reviews)."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
@@ -27,13 +28,15 @@ def train(
     from ottext.classify.metrics import format_table
     from ottext.classify.train import train_model
     from ottext.codebook import load_codebook
-    from ottext.embed import MiniLMEmbedder
+    from ottext.embed import BACKENDS, get_embedder
 
+    if backend not in BACKENDS:
+        fail(f"--backend must be one of {', '.join(BACKENDS)}, not {backend!r}", code=2)
     try:
         cb = load_codebook(codebook)
         extra = None
         if with_reviews:
-            from ottext.classify.locate import DEFAULT_MODEL_NAME
+            from ottext.classify.locate import MODEL_NAMES
             from ottext.review import reviewed_passages
             from ottext.store import DB_NAME, Store
 
@@ -41,8 +44,9 @@ def train(
                 fail(f"{project / DB_NAME}: no project here; run `ottext run` first")
             with Store(project) as store:
                 extra = reviewed_passages(store, cb)
-            out = out or project / "model" / DEFAULT_MODEL_NAME
-        report = train_model(corpus or default_corpus_dir(), cb, out or default_model_dir(), MiniLMEmbedder(),
+            out = out or project / "model" / MODEL_NAMES[backend]
+        report = train_model(corpus or default_corpus_dir(), cb, out or default_model_dir(backend),
+                             get_embedder(backend),
                              dev_sets={p.stem: p for p in (dev or [])}, extra=extra)
     except OttextError as exc:
         fail(str(exc))
@@ -63,6 +67,7 @@ def code(
     model: Path = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML the model was trained with."),
     explain: bool = typer.Option(False, "--explain", help="Add lexical evidence and nearest training passages."),
+    backend: str = typer.Option("minilm", "--backend", help="Embedding backend of the model: minilm or static."),
     quiet: bool = typer.Option(False, "--quiet", "-q"),
 ) -> None:
     """Code passages without a project."""
@@ -76,7 +81,7 @@ def code(
         fail(Errors.format(Errors.E001, file=file))
     try:
         items, warnings = read_passages(file)
-        clf, meta = load_default(load_codebook(codebook), model)
+        clf, meta = load_default(load_codebook(codebook), model, backend=backend)
         coded = code_passages(clf, items, explain=explain, train_texts=meta.get("train_texts"))
     except OttextError as exc:
         fail(str(exc))
@@ -98,6 +103,7 @@ def evaluate(
     model: Path = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML."),
     baseline: bool = typer.Option(False, "--baseline", help="Also score the zero-shot baseline."),
+    backend: str = typer.Option("minilm", "--backend", help="Embedding backend of the model: minilm or static."),
     as_json: bool = typer.Option(False, "--json", help="Print scores as JSON."),
 ) -> None:
     """Per-code precision, recall, F1, support and kappa; micro/macro F1; Krippendorff's alpha."""
@@ -114,14 +120,14 @@ def evaluate(
         if pred is not None:
             predicted = _read_predictions(pred, [i.id for i in items], cb)
         else:
-            clf, _ = load_default(cb, model)
+            clf, _ = load_default(cb, model, backend=backend)
             coded = code_passages(clf, [PassageIn(i.id, i.text, i.context) for i in items])
             predicted = [c.codes for c in coded]
         rows = [Labelled(i.id, i.text, codes=cb.roll_up(p)) for i, p in zip(items, predicted, strict=True)]
         y_pred = label_matrix(rows, cb)
         results = {"model": agreement(truth, y_pred, cb.ids)}
         if baseline:
-            results["zero-shot baseline"] = _baseline_scores(cb, items, truth, default_corpus_dir())
+            results["zero-shot baseline"] = _baseline_scores(cb, items, truth, default_corpus_dir(), backend)
     except OttextError as exc:
         fail(str(exc))
     if as_json:
@@ -150,13 +156,13 @@ def _read_predictions(path: Path, ids: list[str], cb) -> list[list[str]]:
     return [by_id[i] for i in ids]
 
 
-def _baseline_scores(cb, items, truth, corpus_dir: Path) -> dict:
+def _baseline_scores(cb, items, truth, corpus_dir: Path, backend: str = "minilm") -> dict:
     from ottext.classify.baseline import ZeroShotBaseline
     from ottext.classify.data import label_matrix, load_corpus
     from ottext.classify.metrics import agreement
-    from ottext.embed import MiniLMEmbedder
+    from ottext.embed import get_embedder
 
-    emb = MiniLMEmbedder()
+    emb = get_embedder(backend)
     train = [i for i in load_corpus(corpus_dir, cb) if i.split == "train"]
     zs = ZeroShotBaseline(cb, emb).fit(emb.embed([i.text for i in train]), label_matrix(train, cb))
     return agreement(truth, zs.predict(emb.embed([i.text for i in items])), cb.ids)

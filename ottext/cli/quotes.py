@@ -23,7 +23,7 @@ def quotes(
 ) -> None:
     """Pick the best illustrative quotes for a code: confident, central, diverse, attributed."""
     from ottext.codebook import load_codebook
-    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+    from ottext.embed import project_embedder
     from ottext.errors import Errors
     from ottext.export.quotes import FORMATS, select_quotes, write_quotes
     from ottext.store import DB_NAME, Store
@@ -44,7 +44,7 @@ def quotes(
         if unknown:
             fail(f"unknown code {unknown[0]!r} (codes: {', '.join(cb.ids)})", code=2)
         with Store(project) as store:
-            picked = select_quotes(store, cb, code, CachedEmbedder(MiniLMEmbedder(), store), n=n, also=also,
+            picked = select_quotes(store, cb, code, project_embedder(store), n=n, also=also,
                                    where=filters, per_respondent=per_respondent)
         suffix = "".join(f"+{c}" for c in also or [])
         target = out or project / "exports" / "quotes" / f"{code}{suffix}.{fmt}"

@@ -21,7 +21,7 @@ def report(
 ) -> None:
     """Write the HTML report: summary, charts, co-occurrence, codes by group, topics, quotes."""
     from ottext.codebook import load_codebook
-    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+    from ottext.embed import project_embedder
     from ottext.errors import Errors
     from ottext.report import build_report, write_report
     from ottext.store import DB_NAME, Store
@@ -39,7 +39,7 @@ def report(
 
             scores = health_check_scores(survey, map_file, cb.ids)
         with Store(project) as store:
-            html_text = build_report(store, cb, CachedEmbedder(MiniLMEmbedder(), store), scores, by, title)
+            html_text = build_report(store, cb, project_embedder(store), scores, by, title)
         write_report(target, html_text)
     except OttextError as exc:
         fail(str(exc))

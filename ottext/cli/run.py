@@ -32,6 +32,8 @@ def run(
     no_topics: bool = typer.Option(False, "--no-topics", help="Do not fit or update topics."),
     refit_topics: bool = typer.Option(False, "--refit-topics", help="Refit topics, carrying ids over."),
     likert_map: Path = typer.Option(None, "--likert-map", help="Likert map (YAML) for health-check scores."),
+    backend: str = typer.Option("minilm", "--backend", help="Embedding backend: minilm (default) or static."),
+    fast: bool = typer.Option(False, "--fast", help="Fast profile: blank spaCy pipeline, rule-based redaction."),
     model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
 ) -> None:
     """Ingest, clean and segment whatever is new in INPUTS, code it, then write the exports."""
@@ -41,14 +43,16 @@ def run(
 
     if unit not in UNITS:
         fail(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}", code=2)
+    if backend not in ("minilm", "static"):
+        fail(f"--backend must be minilm or static, not {backend!r}", code=2)
     ingest = IngestOptions(table=TableOptions(text_columns=list(text_column or []), id_column=id_column))
     if max_file_mb is not None:
         ingest.max_prose_mb = ingest.max_table_mb = max_file_mb
     options = RunOptions(codebook=codebook, unit=unit, max_sentences=max_sentences,
                          max_words=max_words, redact=not no_redact,
-                         model="blank" if blank else "auto", ingest=ingest, code=not no_code,
+                         model="blank" if blank or fast else "auto", ingest=ingest, code=not no_code,
                          classifier=model, topics=not no_topics, refit_topics=refit_topics,
-                         likert_map=likert_map)
+                         likert_map=likert_map, backend=backend)
     show_progress = not (quiet or as_json) and sys.stderr.isatty()
     try:
         if show_progress:

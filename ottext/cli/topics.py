@@ -18,7 +18,7 @@ def topics(
 ) -> None:
     """Fit topics (first time), assign new passages, or refit with --refit."""
     from ottext.codebook import load_codebook
-    from ottext.embed import CachedEmbedder, MiniLMEmbedder
+    from ottext.embed import project_embedder
     from ottext.errors import Errors
     from ottext.store import DB_NAME, Store
     from ottext.topics import update_topics
@@ -31,7 +31,7 @@ def topics(
         with Store(project) as store:
             store.lock()
             run_id = store.begin_run()
-            summary = update_topics(store, project, CachedEmbedder(MiniLMEmbedder(), store), run_id, refit=refit)
+            summary = update_topics(store, project, project_embedder(store), run_id, refit=refit)
             paths = write_topic_outputs(store, cb, project / "exports")
             store.finish_run(run_id, "finished", {"topics": summary.to_dict()})
     except OttextError as exc:

@@ -2,8 +2,9 @@
 
 from ottext.embed._base import CachedEmbedder, Embedder, text_hash
 from ottext.embed.minilm import MiniLMEmbedder
+from ottext.embed.static import StaticEmbedder
 
-BACKENDS = {"minilm": MiniLMEmbedder}
+BACKENDS = {"minilm": MiniLMEmbedder, "static": StaticEmbedder}
 
 
 def get_embedder(name: str = "minilm") -> Embedder:
@@ -13,4 +14,10 @@ def get_embedder(name: str = "minilm") -> Embedder:
     return BACKENDS[name]()
 
 
-__all__ = ["BACKENDS", "CachedEmbedder", "Embedder", "MiniLMEmbedder", "get_embedder", "text_hash"]
+def project_embedder(store) -> CachedEmbedder:
+    """The embedder a project was run with (recorded in its store), cached in that store."""
+    return CachedEmbedder(get_embedder(store.get_meta("embedding_backend") or "minilm"), store)
+
+
+__all__ = ["BACKENDS", "CachedEmbedder", "Embedder", "MiniLMEmbedder", "StaticEmbedder", "get_embedder",
+           "project_embedder", "text_hash"]

@@ -1,0 +1,58 @@
+"""Embedding backends behind one contract: the static backend codes with its own model, and a
+project refuses to switch backend silently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ottext.classify.locate import default_model_dir
+from ottext.classify.persist import load_model
+from ottext.codebook import load_codebook
+from ottext.embed import BACKENDS, Embedder, StaticEmbedder
+from ottext.errors import OttextError, StoreError
+from ottext.run import RunOptions, run_project
+
+
+@pytest.fixture(scope="module")
+def static():
+    return StaticEmbedder()
+
+
+def test_every_backend_meets_the_contract(static):
+    assert set(BACKENDS) == {"minilm", "static"}
+    assert isinstance(static, Embedder)
+    vectors = static.embed(["Supervision is monthly.", "", "Caseloads are high."])
+    assert vectors.shape == (3, static.dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[[0, 2]], axis=1), 1, atol=1e-5) and not vectors[1].any()
+
+
+def test_static_model_needs_the_static_backend(static, minilm):
+    cb = load_codebook()
+    clf, meta = load_model(default_model_dir("static"), cb, static)
+    assert meta["embedder"] == static.id
+    assert clf.predict_proba(["My HCPC renewal fee went up again."], [""])[0, cb.ids.index("registration")] > 0.5
+    with pytest.raises(OttextError, match="trained on embeddings from static"):
+        load_model(default_model_dir("static"), cb, minilm)
+
+
+def test_run_with_the_static_backend_and_no_silent_switch(tmp_path):
+    (tmp_path / "s.csv").write_text("id,What gets in the way?\n1,No admin support and the laptop crashes daily\n"
+                                    "2,My supervision is cancelled every month\n")
+    summary = run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", backend="static",
+                                                                          topics=False))
+    assert summary.model_version.startswith("ottext-lga-static-") and summary.passages_coded == 2
+    with pytest.raises(StoreError, match="built with the static embedding backend, not minilm"):
+        run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", topics=False))
+
+
+def test_shipped_static_model_agrees_with_its_card(static):
+    from conftest import ROOT
+
+    from ottext.classify.data import corpus_hash
+
+    model_dir = default_model_dir("static")
+    _, meta = load_model(model_dir, load_codebook(), static)
+    card = (model_dir / "model_card.md").read_text()
+    assert f"`{meta['version']}`" in card and static.id in card
+    assert meta["info"]["training_data_sha256"] == corpus_hash(ROOT / "corpora" / "training")
