@@ -72,6 +72,7 @@ class RunSummary:
     passages_embedded: int = 0
     model_version: str | None = None
     topics: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     inputs: list[dict] = field(default_factory=list)
@@ -131,6 +132,7 @@ def run_project(
         settings = options.settings_key()
         cleaner = LazyCleaner(options)
         seen_hashes: dict[str, str] = {}
+        clock = time.perf_counter()
         for item in items:
             if isinstance(item, IngestError):
                 _problem(store, summary, run_id, item.file, str(item))
@@ -152,15 +154,20 @@ def run_project(
                 summary.inputs.append({"source": item.source, "path": str(item.path), "status": "skipped",
                                        "problem": message})
         embedder = CachedEmbedder(get_embedder(options.backend), store)  # loads a model only if something is new
+        clock = _lap(summary, "ingest_clean_segment", clock)
         if options.code:
             code_new_passages(store, codebook, options, run_id, summary, embedder)
+            clock = _lap(summary, "embed_and_code", clock)
         if options.topics:
             from ottext.topics import update_topics
 
             summary.topics = update_topics(store, Path(project), embedder, run_id,
                                            refit=options.refit_topics).to_dict()
+            clock = _lap(summary, "topics", clock)
         exports = write_exports(store, codebook, Path(project) / "exports", options.topics,
                                 embedder if options.code else None, options.likert_map)
+        clock = _lap(summary, "export", clock)
+        summary.timings["embedding_all_stages"] = round(embedder.seconds_, 3)
         summary.passages_embedded = embedder.embedded_
         summary.exports = {k: str(v) for k, v in exports.items()}
         summary.totals = store.counts()
@@ -174,6 +181,12 @@ def run_project(
         return summary
     finally:
         store.close()
+
+
+def _lap(summary: RunSummary, stage: str, since: float) -> float:
+    now_ = time.perf_counter()
+    summary.timings[stage] = round(now_ - since, 3)
+    return now_
 
 
 def _problem(store: Store, summary: RunSummary, run_id: str, source: str, message: str) -> None:

@@ -43,6 +43,20 @@ class TrainedInChunks:
             doc = pipe(doc)
         return doc
 
+    def pipe(self, docs, batch_size: int = 64):
+        """Batched: short documents go through each trained component's own ``pipe`` together
+        (the models are fast on batches, slow one by one); long ones are chunked."""
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, size=batch_size):
+            short = [d for d in batch if len(d) <= self.max_tokens]
+            for _, pipe in self.pipes:
+                short = list(pipe.pipe(short, batch_size=batch_size)) if hasattr(pipe, "pipe") else \
+                    [pipe(d) for d in short]
+            done = iter(short)
+            for d in batch:
+                yield next(done) if len(d) <= self.max_tokens else self(d)
+
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) <= self.max_tokens:
             return self._run(doc)

@@ -43,13 +43,18 @@ class CachedEmbedder:
         self.id = embedder.id
         self.dim = embedder.dim
         self.embedded_ = 0
+        self.seconds_ = 0.0
 
     def embed(self, texts: list[str]) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
         found = self.cache.get_vectors(self.id, sorted(set(hashes)), self.dim)
         missing = sorted({h: t for h, t in zip(hashes, texts, strict=True) if h not in found}.items())
         if missing:
+            import time
+
+            started = time.perf_counter()
             vectors = self.embedder.embed([t for _, t in missing])
+            self.seconds_ += time.perf_counter() - started
             new = {h: vectors[i] for i, (h, _) in enumerate(missing)}
             self.cache.put_vectors(self.id, new)
             found.update(new)

