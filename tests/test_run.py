@@ -20,12 +20,17 @@ from ottext.store import Store
 def _exports_text(project: Path) -> str:
     """Every text export; for HTML plots, the figure data (not the bundled plotly.js library, whose
     licence comments name its authors)."""
+    import zipfile
+
     out = []
-    for p in sorted((project / "exports").iterdir()):
-        if p.suffix in (".csv", ".jsonl", ".md"):
+    for p in sorted((project / "exports").rglob("*")):
+        if p.suffix in (".csv", ".jsonl", ".md", ".json"):
             out.append(p.read_text(encoding="utf-8"))
         elif p.suffix == ".html":
             out.append(p.read_text(encoding="utf-8").rsplit("Plotly.newPlot(", 1)[-1])
+        elif p.suffix in (".xlsx", ".qdpx"):
+            with zipfile.ZipFile(p) as zf:
+                out += [zf.read(n).decode("utf-8", errors="replace") for n in zf.namelist()]
     return "\n".join(out)
 
 
@@ -51,6 +56,8 @@ def test_seeds_boilerplate_is_not_passages(seeds_project):
 def test_seeds_personal_data_never_reaches_an_export(seeds_project):
     project, _ = seeds_project
     exported = _exports_text(project)
+    for name in ("coded_long.csv", "coded_wide.xlsx", "project.qdpx", "report.html", "quotes/safe_workload.md"):
+        assert (project / "exports" / name).is_file(), name
     for secret in ("7887865218", "anastasia.koutsounia@", "markallengroup", "Jon Tilley", "Tilley",
                    "Suhailah", "Mohamed", "Anastasia", "Koutsounia", "Jon "):
         assert secret not in exported, secret
