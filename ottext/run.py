@@ -212,6 +212,7 @@ class LazyCleaner:
 
 EXPORT_STATE_KEY = "exports_state"
 CODE_CHUNK = 256
+AUTO_HEAVY_LIMIT = 50_000  # coded passages above which `ottext run` skips the xlsx and qdpx exports
 
 
 CODED_EXPORTS = {"coded_long_csv": ("coded_long.csv", "csv", "long"),
@@ -235,8 +236,9 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
              f"|map={map_key}")
     paths = export_paths(out_dir, topics)
     if embedder is not None:
-        paths.update({k: out_dir / name for k, (name, _, _) in CODED_EXPORTS.items()})
-        paths.update({"qdpx": out_dir / "project.qdpx", "report": out_dir / "report.html"})
+        heavy = len(store.codings_by_passage()) <= AUTO_HEAVY_LIMIT
+        paths.update({k: out_dir / name for k, (name, fmt, _) in CODED_EXPORTS.items() if heavy or fmt == "csv"})
+        paths.update({"report": out_dir / "report.html"} | ({"qdpx": out_dir / "project.qdpx"} if heavy else {}))
         paths.update({f"quotes_{c}": out_dir / "quotes" / f"{c}.md" for c in codebook.ids})
     if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
         return paths
@@ -260,21 +262,26 @@ def _coded_exports(store: Store, codebook, out_dir: Path, embedder, likert_map: 
     from ottext.report import build_report, write_report
 
     written = {}
+    coded = len(store.codings_by_passage())
     for key, (name, fmt, shape) in CODED_EXPORTS.items():
-        write_coded(store, codebook, out_dir / name, fmt, shape)
-        written[key] = out_dir / name
-    write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
-    written["qdpx"] = out_dir / "project.qdpx"
+        if fmt == "csv" or coded <= AUTO_HEAVY_LIMIT:
+            write_coded(store, codebook, out_dir / name, fmt, shape)
+            written[key] = out_dir / name
+    if coded <= AUTO_HEAVY_LIMIT:  # larger projects ask for xlsx and qdpx with `ottext export`
+        write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
+        written["qdpx"] = out_dir / "project.qdpx"
+    packs = {}
     for code in codebook.ids:
         path = out_dir / "quotes" / f"{code}.md"
-        write_quotes(select_quotes(store, codebook, code, embedder), codebook, code, path, "md")
+        packs[code] = select_quotes(store, codebook, code, embedder)
+        write_quotes(packs[code], codebook, code, path, "md")
         written[f"quotes_{code}"] = path
     scores = None
     if likert_map is not None:
         from ottext.scores import health_check_scores
 
         scores = health_check_scores(None, likert_map, codebook.ids)
-    write_report(out_dir / "report.html", build_report(store, codebook, embedder, scores))
+    write_report(out_dir / "report.html", build_report(store, codebook, embedder, scores, quotes=packs))
     written["report"] = out_dir / "report.html"
     return written
 

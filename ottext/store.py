@@ -121,6 +121,16 @@ class Store:
             if found < SCHEMA_VERSION:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._lock_fd: int | None = None
+        self._read_cache: dict[str, tuple[str, object]] = {}
+
+    def _cached(self, name: str, compute):
+        """Read-only views that several exports need, computed once per state of the store."""
+        key = self.state_key()
+        hit = self._read_cache.get(name)
+        if hit is None or hit[0] != key:
+            hit = (key, compute())
+            self._read_cache[name] = hit
+        return hit[1]
 
     # lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
@@ -276,11 +286,11 @@ class Store:
 
     def iter_passages(self) -> Iterator[sqlite3.Row]:
         """Passages with their document's provenance, in a stable order."""
-        yield from self.db.execute(
+        yield from self._cached("passages", lambda: list(self.db.execute(
             'SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker,'
             " p.low_content, p.run_id, d.source, d.kind, d.respondent, d.metadata"
             " FROM passages p JOIN documents d ON d.id = p.document_id"
-            " ORDER BY d.source, d.id, p.seq")
+            " ORDER BY d.source, d.id, p.seq")))
 
     def iter_documents(self) -> Iterator[sqlite3.Row]:
         yield from self.db.execute(
@@ -324,7 +334,10 @@ class Store:
     def codings_by_passage(self) -> dict[str, dict]:
         """For each coded passage: the model's scores, the codes in force (the model's, with every
         human decision applied on top: a coder's latest decision on a code wins), the model version
-        and the review status (``model`` or ``reviewed by NAME, ...``)."""
+        and the review status (``model`` or ``reviewed by NAME, ...``). Callers must not modify it."""
+        return self._cached("codings", self._codings_by_passage)
+
+    def _codings_by_passage(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
         for r in self.db.execute("SELECT passage_id, code, score, assigned, model_version FROM codings"
                                  " WHERE source = 'model' ORDER BY passage_id"):

@@ -61,6 +61,26 @@ def _attribution(source: str, respondent: str | None, metadata: dict) -> str:
     return ", ".join([who, *extra])
 
 
+def _candidates(store: Store, codebook: Codebook) -> list[tuple]:
+    """Every coded passage of readable length: (row, metadata, trimmed text, codes in force, scores).
+    Computed once per state of the store, however many packs are made."""
+    def compute() -> list[tuple]:
+        codings = store.codings_by_passage()
+        out = []
+        for p in store.iter_passages():
+            coding = codings.get(p["id"])
+            if not coding:
+                continue
+            text = trim(p["text"])
+            if len(text.split()) < MIN_WORDS:
+                continue
+            codes = frozenset(codebook.roll_up([c for c in coding["codes"] if c in codebook]))
+            out.append((p, json.loads(p["metadata"] or "{}"), text, codes, coding["scores"]))
+        return sorted(out, key=lambda item: item[0]["id"])
+
+    return store._cached(f"quote_candidates:{codebook.hash}", compute)
+
+
 def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedder, n: int = 5,
                   also: list[str] | None = None, where: dict[str, str] | None = None,
                   per_respondent: int = 1, diversity: float = 0.3) -> list[Quote]:
@@ -70,23 +90,17 @@ def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedde
         if c not in codebook:
             raise KeyError(c)
     where = {k.lower(): v.lower() for k, v in (where or {}).items()}
-    codings = store.codings_by_passage()
     pool = []
-    for p in store.iter_passages():
-        coding = codings.get(p["id"])
-        if not coding or not all(c in codebook.roll_up(coding["codes"]) for c in required):
+    for p, meta, text, codes, scores in _candidates(store, codebook):
+        if not all(c in codes for c in required):
             continue
-        meta = json.loads(p["metadata"] or "{}")
-        lowered = {k.lower(): str(v).lower() for k, v in meta.items()}
-        if any(lowered.get(k) != v for k, v in where.items()):
-            continue
-        text = trim(p["text"])
-        if len(text.split()) < MIN_WORDS:
-            continue
-        pool.append((p, meta, text, float(coding["scores"].get(code, 0.0))))
+        if where:
+            lowered = {k.lower(): str(v).lower() for k, v in meta.items()}
+            if any(lowered.get(k) != v for k, v in where.items()):
+                continue
+        pool.append((p, meta, text, float(scores.get(code, 0.0))))
     if not pool:
         return []
-    pool.sort(key=lambda item: item[0]["id"])
     vectors = embedder.embed([item[0]["text"] for item in pool])
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
@@ -95,16 +109,15 @@ def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedde
     chosen: list[int] = []
     used: dict[str, int] = {}
     while len(chosen) < n:
-        best, best_value = None, -np.inf
-        for i, (p, _, _, _) in enumerate(pool):
-            who = p["respondent"] or p["source"]
-            if i in chosen or used.get(who, 0) >= per_respondent:
-                continue
-            redundancy = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
-            value = (1 - diversity) * relevance[i] - diversity * redundancy
-            if value > best_value + 1e-12:
-                best, best_value = i, value
-        if best is None:
+        redundancy = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(pool))
+        value = (1 - diversity) * relevance - diversity * redundancy
+        for i in chosen:
+            value[i] = -np.inf
+        for i, item in enumerate(pool):
+            if used.get(item[0]["respondent"] or item[0]["source"], 0) >= per_respondent:
+                value[i] = -np.inf
+        best = int(np.argmax(value))  # the first of equal values: ties go to the lower passage id
+        if not np.isfinite(value[best]):
             break
         chosen.append(best)
         who = pool[best][0]["respondent"] or pool[best][0]["source"]

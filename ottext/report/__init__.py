@@ -83,8 +83,9 @@ def _default_by(metas) -> str | None:
 
 
 def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = None, scores=None,
-                 by: str | None = None, title: str = "ottext report", quotes_per_code: int = 3) -> str:
-    """The report as one HTML string."""
+                 by: str | None = None, title: str = "ottext report", quotes_per_code: int = 3,
+                 quotes: dict | None = None) -> str:
+    """The report as one HTML string (``quotes``: packs already chosen per code, to reuse)."""
     from ottext.topics.outputs import topic_tables
 
     data = report_data(store, codebook, by)
@@ -127,16 +128,18 @@ def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = N
                        f"<td>{escape(t['top_terms'])}</td><td>{escape(b['best_code'])} "
                        f"({b['best_share']:.0%}){flag}</td><td>{escape(t['passage_1'])}</td></tr>")
         out.append("</table>")
-    if embedder is not None:
+    if embedder is not None or quotes is not None:
         from ottext.export.quotes import select_quotes
 
         out.append("<h2 id='quotes'>Top quotes for each code</h2>")
+        packs = quotes or {}
         for code in codebook.ids:
-            quotes = select_quotes(store, codebook, code, embedder, n=quotes_per_code)
+            chosen = packs[code][:quotes_per_code] if code in packs else \
+                select_quotes(store, codebook, code, embedder, n=quotes_per_code)
             out.append(f"<h3>{escape(names[code])} <span class='meta'>({escape(code)})</span></h3>")
-            if not quotes:
+            if not chosen:
                 out.append("<p class='meta'>No quote of readable length.</p>")
-            for q in quotes:
+            for q in chosen:
                 asked = f" (asked: {escape(q.context)})" if q.context else ""
                 out.append(f"<blockquote><p>{escape(q.text)}</p><footer>\u2014 {escape(q.attribution)}{asked}"
                            "</footer></blockquote>")
