@@ -39,13 +39,15 @@ def _lemmatiser():
 
 
 def lemma_texts(texts: list[str]) -> list[str]:
-    """Lower-cased lemmas joined by spaces (placeholders become their kind, e.g. ``person``)."""
+    """Lower-cased lemmas joined by spaces (placeholders become their kind, e.g. ``person``).
+    Each distinct text is lemmatised once (a survey question is the context of every answer)."""
     nlp = _lemmatiser()
-    cleaned = [PLACEHOLDER.sub(lambda m: m.group(1).lower(), t or "") for t in texts]
-    out = []
-    for doc in nlp.pipe(cleaned, batch_size=256):
-        out.append(" ".join((t.lemma_ or t.text).lower() for t in doc if not t.is_punct and not t.is_space))
-    return out
+    unique = list(dict.fromkeys(t or "" for t in texts))
+    cleaned = [PLACEHOLDER.sub(lambda m: m.group(1).lower(), t) for t in unique]
+    lemmas = {}
+    for text, doc in zip(unique, nlp.pipe(cleaned, batch_size=256), strict=True):
+        lemmas[text] = " ".join((t.lemma_ or t.text).lower() for t in doc if not t.is_punct and not t.is_space)
+    return [lemmas[t or ""] for t in texts]
 
 
 def _vectoriser(params: dict) -> TfidfVectorizer:
