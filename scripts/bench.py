@@ -128,7 +128,10 @@ def write_markdown(rows: list[dict]) -> None:
                      f"{r['passages_per_s']} | "
                      f"{r['peak_mb']} | " + " | ".join(str(st.get(s, "")) for s in stages)
                      + f" | {r.get('baseline_seconds', '')} | {r.get('ratio_to_baseline', '')} |")
-    lines += ["", "Commands:", "", "```",
+    lines += ["", "Each row keeps the figures of its last measurement; re-run its command to refresh it. The",
+              "`embedding_all_stages` column is the embedding time inside the other stages (coding, topics,",
+              "quotes). The BERTopic baseline is `BERTopic(embedding_model=MiniLM).fit_transform(texts)`.",
+              "", "Commands:", "", "```",
               ".venv/bin/python scripts/bench.py --sizes 1000 10000 --baseline",
               ".venv/bin/python scripts/bench.py --sizes 1000 10000 --fast --baseline",
               ".venv/bin/python scripts/bench.py --sizes 100000 --backend static --fast", "```", ""]
