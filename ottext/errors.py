@@ -52,6 +52,7 @@ class Errors:
     E305 = "{file}: cannot write ({detail})"
     E306 = ("{file}: project was built with the {used} embedding backend, not {backend}; "
             "use --backend {used} or a new project")
+    E307 = "{file}: no project here; run `ottext run` first"
 
     # classifier (E4xx)
     E401 = "{file} line {line}: {detail}"

@@ -16,3 +16,12 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def print_json(data: object) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def require_project(project) -> None:
+    """Stop with one line unless ``project`` holds an ottext project database."""
+    from ottext.errors import Errors
+    from ottext.store import DB_NAME
+
+    if not (project / DB_NAME).is_file():
+        fail(Errors.format(Errors.E307, file=project / DB_NAME))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, print_json
+from ottext.cli._common import fail, print_json, require_project
 from ottext.errors import OttextError
 
 
@@ -38,10 +38,9 @@ def train(
         if with_reviews:
             from ottext.classify.locate import MODEL_NAMES
             from ottext.review import reviewed_passages
-            from ottext.store import DB_NAME, Store
+            from ottext.store import Store
 
-            if not (project / DB_NAME).is_file():
-                fail(f"{project / DB_NAME}: no project here; run `ottext run` first")
+            require_project(project)
             with Store(project) as store:
                 extra = reviewed_passages(store, cb)
             out = out or project / "model" / MODEL_NAMES[backend]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, print_json
+from ottext.cli._common import fail, print_json, require_project
 from ottext.errors import OttextError
 
 
@@ -18,12 +18,10 @@ def diff(
 ) -> None:
     """New passages per code, code counts before and after, topics that grew or appeared."""
     from ottext.codebook import load_codebook
-    from ottext.errors import Errors
     from ottext.runs import diff_runs
-    from ottext.store import DB_NAME, Store
+    from ottext.store import Store
 
-    if not (project / DB_NAME).is_file():
-        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    require_project(project)
     try:
         cb = load_codebook(codebook)
         with Store(project) as store:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail
+from ottext.cli._common import fail, require_project
 from ottext.errors import OttextError
 
 ALL_FORMATS = ("csv", "xlsx", "jsonl", "parquet", "qdpx", "qdc")
@@ -22,7 +22,7 @@ def export(
     """Export the project's coded excerpts or a REFI-QDA project/codebook."""
     from ottext.codebook import load_codebook
     from ottext.errors import Errors
-    from ottext.store import DB_NAME, Store
+    from ottext.store import Store
 
     if fmt not in ALL_FORMATS:
         fail(f"--format must be one of {', '.join(ALL_FORMATS)}, not {fmt!r}", code=2)
@@ -36,8 +36,7 @@ def export(
             write_qdc(cb, out)
             print(f"Wrote the codebook ({len(cb)} codes) to {out}")
             return
-        if not (project / DB_NAME).is_file():
-            fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+        require_project(project)
         with Store(project) as store:
             if fmt == "qdpx":
                 from ottext.export.refi import write_qdpx

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail
+from ottext.cli._common import fail, require_project
 from ottext.errors import OttextError
 
 
@@ -24,9 +24,8 @@ def quotes(
     """Pick the best illustrative quotes for a code: confident, central, diverse, attributed."""
     from ottext.codebook import load_codebook
     from ottext.embed import project_embedder
-    from ottext.errors import Errors
     from ottext.export.quotes import FORMATS, select_quotes, write_quotes
-    from ottext.store import DB_NAME, Store
+    from ottext.store import Store
 
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}", code=2)
@@ -36,8 +35,7 @@ def quotes(
             fail(f"--where takes KEY=VALUE, not {item!r}", code=2)
         key, value = item.split("=", 1)
         filters[key.strip()] = value.strip()
-    if not (project / DB_NAME).is_file():
-        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    require_project(project)
     try:
         cb = load_codebook(codebook)
         unknown = [c for c in [code, *(also or [])] if c not in cb]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail
+from ottext.cli._common import fail, require_project
 from ottext.errors import OttextError
 
 
@@ -22,14 +22,12 @@ def report(
     """Write the HTML report: summary, charts, co-occurrence, codes by group, topics, quotes."""
     from ottext.codebook import load_codebook
     from ottext.embed import project_embedder
-    from ottext.errors import Errors
     from ottext.report import build_report, write_report
-    from ottext.store import DB_NAME, Store
+    from ottext.store import Store
 
     if (survey is None) != (map_file is None):
         fail("--survey and --map go together", code=2)
-    if not (project / DB_NAME).is_file():
-        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    require_project(project)
     target = out or project / "exports" / "report.html"
     try:
         cb = load_codebook(codebook)

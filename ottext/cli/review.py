@@ -7,18 +7,16 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, print_json
+from ottext.cli._common import fail, print_json, require_project
 from ottext.errors import OttextError
 
 app = typer.Typer(no_args_is_help=True, help="Human review of the model's codes.")
 
 
 def _open(project: Path):
-    from ottext.errors import Errors
-    from ottext.store import DB_NAME, Store
+    from ottext.store import Store
 
-    if not (project / DB_NAME).is_file():
-        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    require_project(project)
     return Store(project)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, print_json
+from ottext.cli._common import fail, print_json, require_project
 from ottext.errors import OttextError
 
 
@@ -19,13 +19,11 @@ def topics(
     """Fit topics (first time), assign new passages, or refit with --refit."""
     from ottext.codebook import load_codebook
     from ottext.embed import project_embedder
-    from ottext.errors import Errors
-    from ottext.store import DB_NAME, Store
+    from ottext.store import Store
     from ottext.topics import update_topics
     from ottext.topics.outputs import write_topic_outputs
 
-    if not (project / DB_NAME).is_file():
-        fail(Errors.format(Errors.E301, file=project / DB_NAME, detail="no project here; run `ottext run` first"))
+    require_project(project)
     try:
         cb = load_codebook(codebook)
         with Store(project) as store:
