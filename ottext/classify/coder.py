@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,16 +48,10 @@ def read_passages(path: Path) -> tuple[list[PassageIn], list[str]]:
                 continue
             items.append(PassageIn(str(row.get("id") or f"line{n}"), body, (row.get("context") or "").strip()))
     else:
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="empty line"))
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                warnings.append(Errors.format(Errors.W101, file=path, line=n, detail=f"not valid JSON ({exc.msg})"))
-                continue
-            if not isinstance(rec, dict) or not isinstance(rec.get("text"), str) or not rec["text"].strip():
+        from ottext.ingest.jsonl import json_objects
+
+        for n, rec in json_objects(text, path, warnings, warn_empty=True):
+            if not isinstance(rec.get("text"), str) or not rec["text"].strip():
                 warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="no 'text' field"))
                 continue
             ctx = rec.get("context")

@@ -4,19 +4,19 @@ become metadata. A bad line is skipped with a warning naming the line; the rest 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from ottext.errors import Errors, IngestError
 from ottext.ingest._base import Document, ReadResult, decode_text, short_id
 
 
-def read_jsonl(path: Path, data: bytes, source: str) -> ReadResult:
-    text = decode_text(data, path)
-    docs: list[Document] = []
-    warnings: list[str] = []
-    seen: set[str] = set()
+def json_objects(text: str, path: Path, warnings: list[str], warn_empty: bool = False) -> Iterator[tuple[int, dict]]:
+    """(line number, object) for each JSON object line; a bad line adds a warning naming it."""
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            if warn_empty:
+                warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="empty line"))
             continue
         try:
             record = json.loads(line)
@@ -26,6 +26,15 @@ def read_jsonl(path: Path, data: bytes, source: str) -> ReadResult:
         if not isinstance(record, dict):
             warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="not a JSON object"))
             continue
+        yield n, record
+
+
+def read_jsonl(path: Path, data: bytes, source: str) -> ReadResult:
+    text = decode_text(data, path)
+    docs: list[Document] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for n, record in json_objects(text, path, warnings):
         body = record.get("text")
         if not isinstance(body, str) or not body.strip():
             warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="no 'text' field"))
