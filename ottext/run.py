@@ -117,9 +117,9 @@ def run_project(
         from ottext.scores import health_check_scores
 
         health_check_scores(None, options.likert_map, codebook.ids)
-    items = list(iter_input_files(inputs)) if inputs else []
     if not inputs:
         raise StoreError(Errors.E304, file="ottext run")
+    items = list(iter_input_files(inputs))
     store = Store(project)
     try:
         store.lock()
@@ -136,23 +136,18 @@ def run_project(
         for item in items:
             if isinstance(item, IngestError):
                 _problem(store, summary, run_id, item.file, str(item))
-                summary.inputs.append({"source": item.file, "status": "skipped", "problem": str(item)})
                 continue
             if on_file:
                 on_file(item.source)
             try:
                 _process_file(item, store, cleaner, options, settings, run_id, summary, seen_hashes)
             except OttextError as exc:
-                _problem(store, summary, run_id, item.source, str(exc))
-                summary.inputs.append({"source": item.source, "path": str(item.path), "status": "skipped",
-                                       "problem": str(exc)})
+                _problem(store, summary, run_id, item.source, str(exc), item.path)
             except Exception as exc:  # a reader bug must not stop the batch or show a traceback
                 log.debug("unexpected error reading %s:\n%s", item.path, traceback.format_exc())
                 detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 message = Errors.format(Errors.E017, file=item.path, detail=detail)
-                _problem(store, summary, run_id, item.source, message)
-                summary.inputs.append({"source": item.source, "path": str(item.path), "status": "skipped",
-                                       "problem": message})
+                _problem(store, summary, run_id, item.source, message, item.path)
         embedder = CachedEmbedder(get_embedder(options.backend), store)  # loads a model only if something is new
         clock = _lap(summary, "ingest_clean_segment", clock)
         if options.code:
@@ -189,9 +184,13 @@ def _lap(summary: RunSummary, stage: str, since: float) -> float:
     return now_
 
 
-def _problem(store: Store, summary: RunSummary, run_id: str, source: str, message: str) -> None:
+def _problem(store: Store, summary: RunSummary, run_id: str, source: str, message: str,
+             path: Path | None = None) -> None:
+    """A skipped file: in the summary, the manifest's inputs and the store's problem list."""
     summary.problems.append(message)
     summary.files_skipped += 1
+    summary.inputs.append({"source": source, **({"path": str(path)} if path else {}), "status": "skipped",
+                           "problem": message})
     store.add_problem(run_id, source, "error", message)
 
 
