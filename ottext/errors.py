@@ -36,6 +36,7 @@ class Errors:
     # per-line problems (W1xx are warnings: the rest of the file is still read)
     W101 = "{file} line {line}: {detail}; line skipped"
     W102 = "{file} row {line}: {detail}"
+    W103 = "{file}: not read; its data was deleted with `ottext forget --source` and stays forgotten"
     # codebook (E2xx)
     E201 = "{file}: codebook is not valid YAML ({detail})"
     E202 = "{file}: codebook must be a mapping with a 'codes' list"
@@ -53,6 +54,8 @@ class Errors:
     E306 = ("{file}: project was built with the {used} embedding backend, not {backend}; "
             "use --backend {used} or a new project")
     E307 = "{file}: no project here; run `ottext run` first"
+    E308 = "{file}: no respondent {respondent!r} in this project (respondent ids are listed in exports/documents.jsonl)"
+    E309 = "{file}: no source {source!r} in this project (sources are listed in exports/manifest.json)"
 
     # classifier (E4xx)
     E401 = "{file} line {line}: {detail}"

@@ -66,6 +66,7 @@ class RunSummary:
     documents_changed: int = 0
     documents_unchanged: int = 0
     documents_removed: int = 0
+    documents_forgotten: int = 0
     passages_written: int = 0
     passages_removed: int = 0
     passages_coded: int = 0
@@ -159,6 +160,10 @@ def run_project(
             summary.topics = update_topics(store, Path(project), embedder, run_id,
                                            refit=options.refit_topics).to_dict()
             clock = _lap(summary, "topics", clock)
+        from ottext.forget import remember_export_options
+
+        remember_export_options(store, topics=options.topics, coded=options.code, likert_map=options.likert_map,
+                                codebook=options.codebook, backend=options.backend)
         exports = write_exports(store, codebook, Path(project) / "exports", options.topics,
                                 embedder if options.code else None, options.likert_map)
         clock = _lap(summary, "export", clock)
@@ -289,6 +294,10 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
                   settings: str, run_id: str, summary: RunSummary, seen: dict[str, str]) -> None:
     from ottext.ingest import check_size
 
+    if store.forget_key("source", item.source) in store.forgotten("source"):
+        summary.inputs.append({"source": item.source, "path": str(item.path), "status": "forgotten"})
+        summary.warnings.append(Errors.format(Errors.W103, file=item.path))
+        return
     check_size(item.path, options.ingest)
     try:
         data = item.path.read_bytes()
@@ -309,6 +318,12 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
     for warning in result.warnings:
         summary.warnings.append(warning)
         store.add_problem(run_id, item.source, "warning", warning)
+    gone = store.forgotten("respondent")
+    if gone:
+        kept = [d for d in result.documents
+                if d.respondent is None or store.forget_key("respondent", d.respondent) not in gone]
+        summary.documents_forgotten += len(result.documents) - len(kept)
+        result.documents = kept
     existing = store.documents_of(item.source)
     keep = {d.id for d in result.documents
             if d.id in existing and existing[d.id].content_hash == d.content_hash

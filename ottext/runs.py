@@ -51,6 +51,7 @@ def build_manifest(summary: dict, inputs: list[dict], store: Store, codebook: Co
         "packages": package_versions(), "seeds": SEEDS,
         "counts": {k: summary[k] for k in ("files_read", "files_unchanged", "files_skipped", "documents_new",
                                            "documents_changed", "documents_unchanged", "documents_removed",
+                                           "documents_forgotten",
                                            "passages_written", "passages_removed", "passages_coded",
                                            "passages_embedded") if k in summary},
         "totals": summary.get("totals", {}), "topics": summary.get("topics", {}),

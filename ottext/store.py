@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import sqlite3
@@ -20,7 +21,7 @@ import numpy as np
 
 from ottext.errors import Errors, StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the forgotten table
 DB_NAME = "project.db"
 LOCK_NAME = ".ottext.lock"
 
@@ -72,6 +73,9 @@ CREATE TABLE IF NOT EXISTS topics (
 CREATE TABLE IF NOT EXISTS topic_assignments (
   passage_id TEXT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
   topic_id INTEGER NOT NULL, similarity REAL NOT NULL, run_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forgotten (
+  kind TEXT NOT NULL, key_hash TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, key_hash)
 );
 CREATE TABLE IF NOT EXISTS problems (
   run_id TEXT NOT NULL, source TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
@@ -419,3 +423,39 @@ class Store:
     def redaction_map(self, document_id: str) -> list[sqlite3.Row]:
         return list(self.db.execute(
             "SELECT placeholder, kind, original FROM redactions WHERE document_id = ?", (document_id,)))
+
+    # forgetting ------------------------------------------------------------------------------
+    @staticmethod
+    def forget_key(kind: str, key: str) -> str:
+        """How a forgotten respondent or source is remembered: a hash, never the id itself."""
+        return hashlib.sha256(f"{kind}:{key}".encode()).hexdigest()
+
+    def forgotten(self, kind: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT key_hash FROM forgotten WHERE kind = ?", (kind,))}
+
+    def forget(self, kind: str, key: str, document_ids: list[str]) -> dict[str, int]:
+        """Delete ``document_ids`` with their passages, codings, topic assignments, pseudonym map and
+        (unless another passage has the same text) cached embeddings; remember ``key`` so later runs
+        skip it; then overwrite the freed pages so the text is not left in the database file."""
+        from ottext.embed._base import text_hash
+
+        self.db.execute("PRAGMA secure_delete = ON")
+        with self.transaction() as db:
+            marks = ",".join("?" * len(document_ids))
+            texts = [r[0] for r in db.execute(f"SELECT text FROM passages WHERE document_id IN ({marks})",
+                                              document_ids)]
+            counts = {"documents": len(document_ids), "passages": len(texts), "codings": db.execute(
+                f"SELECT COUNT(*) FROM codings WHERE passage_id IN (SELECT id FROM passages WHERE document_id"
+                f" IN ({marks}))", document_ids).fetchone()[0]}
+            db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in document_ids])
+            gone = [t for t in set(texts) if db.execute("SELECT 1 FROM passages WHERE text = ? LIMIT 1",
+                                                        (t,)).fetchone() is None]
+            counts["embeddings"] = sum(db.execute("DELETE FROM embeddings WHERE text_hash = ?",
+                                                  (text_hash(t),)).rowcount for t in gone)
+            if kind == "source":
+                db.execute("DELETE FROM files WHERE source = ?", (key,))
+            db.execute("INSERT OR REPLACE INTO forgotten VALUES (?, ?, ?)", (kind, self.forget_key(kind, key), now()))
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.db.execute("VACUUM")
+        self._read_cache.clear()
+        return counts

@@ -14,6 +14,7 @@ from ottext.cli import classify as classify_cmds
 from ottext.cli import codebook as codebook_cmds
 from ottext.cli import diff as diff_cmds
 from ottext.cli import export as export_cmds
+from ottext.cli import forget as forget_cmds
 from ottext.cli import quotes as quotes_cmds
 from ottext.cli import report as report_cmds
 from ottext.cli import review as review_cmds
@@ -36,6 +37,7 @@ app.command("quotes")(quotes_cmds.quotes)
 app.command("scores")(scores_cmds.scores)
 app.command("report")(report_cmds.report)
 app.command("diff")(diff_cmds.diff)
+app.command("forget")(forget_cmds.forget)
 app.add_typer(review_cmds.app, name="review")
 app.command("agreement")(review_cmds.agreement)
 app.add_typer(codebook_cmds.app, name="codebook")

@@ -35,12 +35,18 @@ class TopicSummary:
 
 
 def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: str,
-                  refit: bool = False, max_fit: int = 50_000) -> TopicSummary:
-    """Fit, refit or extend the project's topics; writes nothing when nothing is new."""
+                  refit: bool = False, max_fit: int = 50_000, keep_labels: bool = True) -> TopicSummary:
+    """Fit, refit or extend the project's topics; writes nothing when nothing is new. A refit keeps
+    the labels of topics it carries over unless ``keep_labels`` is off (``forget`` turns it off, as a
+    label may quote the forgotten text)."""
     candidates = store.topic_candidates(MIN_WORDS)
     existing = store.topics()
     summary = TopicSummary(topics=len(existing))
     if len(candidates) < MIN_PASSAGES:
+        if existing and refit:  # too few passages left to model: drop the old topics rather than keep them stale
+            store.replace_topics([], {}, run_id)
+            shutil.rmtree(project_dir / "topics", ignore_errors=True)
+            summary.topics = 0
         summary.status = "skipped"
         return summary
     if existing and not refit:
@@ -71,7 +77,7 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
         summary.carried_over = len(mapping)
     topics = []
     for i, t in enumerate(tm.topics_):
-        label = existing[mapping[i]]["label"] if existing and i in mapping else t.label
+        label = existing[mapping[i]]["label"] if keep_labels and existing and i in mapping else t.label
         topics.append({"id": new_ids[i], "label": label, "terms": t.terms, "centroid": t.centroid})
     store.replace_topics(topics, {pid: (new_ids[i], sim) for pid, (i, sim) in tm.assignments_.items()}, run_id)
     _save_bertopic(tm, project_dir / "topics", new_ids)

@@ -1,0 +1,40 @@
+"""``ottext forget``: delete one respondent's (or one source file's) data from a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ottext.cli._common import fail, print_json, require_project
+from ottext.errors import OttextError
+
+
+def forget(
+    respondent: str = typer.Option(None, "--respondent", help="Respondent id (as in exports/documents.jsonl)."),
+    source: str = typer.Option(None, "--source", help="A whole source file (as in exports/manifest.json)."),
+    project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Delete every passage, coding, topic assignment, embedding and export row of a respondent
+    (or of a source file); later runs skip them."""
+    from dataclasses import asdict
+
+    from ottext.forget import forget as forget_data
+
+    if (respondent is None) == (source is None):
+        fail("give exactly one of --respondent ID and --source FILE", code=2)
+    require_project(project)
+    try:
+        result = forget_data(project, respondent=respondent, source=source)
+    except OttextError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(asdict(result))
+        return
+    what = f"respondent {respondent!r}" if respondent is not None else f"source {source!r}"
+    print(f"Forgot {what}: {result.documents} documents, {result.passages} passages, {result.codings} codings, "
+          f"{result.embeddings} cached embeddings deleted; {len(result.exports_rewritten)} export files rewritten"
+          + (f", {len(result.exports_deleted)} stale ones deleted" if result.exports_deleted else "") + ".")
+    print("Later runs skip it. Copies made outside the project (ottext export --out, review workbooks, "
+          "quote packs sent on) are not tracked: delete those yourself.")
