@@ -69,3 +69,10 @@ def test_ids_are_stable_and_depend_only_on_document_and_text(blank_cleaner):
 def test_low_content_passages_are_kept_and_flagged(blank_cleaner):
     _, passages = passages_of(blank_cleaner, "n/a", kind="survey_response")
     assert [(p.text, p.low_content) for p in passages] == [("n/a", True)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT, kind=st.sampled_from(["text", "survey_response"]))
+def test_whole_cleaning_pipeline_is_idempotent(blank_cleaner, text, kind):
+    once = next(blank_cleaner.clean([Document(id="d", source="d.txt", kind=kind, text=text)])).text
+    assert next(blank_cleaner.clean([Document(id="d", source="d.txt", kind=kind, text=once)])).text == once
