@@ -33,6 +33,9 @@ class Errors:
     E016 = "{file}: archive expands to {size_mb:.0f} MB, which looks like a zip bomb; refused"
     E017 = "{file}: could not read ({detail})"
     E018 = "{file}: duplicate of {other} (same content); skipped"
+    E019 = "{file}: not a regular file ({detail}); skipped"
+    E020 = "{file}: file name is not valid UTF-8; rename the file and try again"
+    E021 = "{file}: has a header row but no data rows"
     # per-line problems (W1xx are warnings: the rest of the file is still read)
     W101 = "{file} line {line}: {detail}; line skipped"
     W102 = "{file} row {line}: {detail}"

@@ -27,6 +27,7 @@ class ForgetResult:
     codings: int = 0
     embeddings: int = 0
     topics: str = "none"
+    models_removed: list[str] = field(default_factory=list)
     exports_rewritten: list[str] = field(default_factory=list)
     exports_deleted: list[str] = field(default_factory=list)
 
@@ -50,8 +51,11 @@ def forget(project: str | Path, *, respondent: str | None = None, source: str | 
             known = store.db.execute("SELECT 1 FROM files WHERE source = ?", (key,)).fetchone()
             if not ids and not known:
                 raise StoreError(Errors.E309, file=project, source=key)
+        marks = ",".join("?" * len(ids))
+        passage_ids = {r[0] for r in store.db.execute(f"SELECT id FROM passages WHERE document_id IN ({marks})", ids)}
         run_id = store.begin_run()
         result = ForgetResult(kind, **store.forget(kind, key, ids))
+        _remove_models_trained_on(project / "model", passage_ids, result)
         _refit_topics(store, project, run_id, result)
         _rewrite_exports(store, project / "exports", result)
         store.finish_run(run_id, "forget", {"kind": kind, "documents": result.documents,
@@ -68,6 +72,21 @@ def remember_export_options(store: Store, *, topics: bool, coded: bool, likert_m
         "topics": topics, "coded": coded, "backend": backend,
         "likert_map": str(Path(likert_map).resolve()) if likert_map else None,
         "codebook": str(Path(codebook).resolve()) if codebook else None}))
+
+
+def _remove_models_trained_on(folder: Path, passage_ids: set[str], result: ForgetResult) -> None:
+    """A model retrained with this project's reviews keeps its training passages (for
+    explanations) and has learned from them: if the forgotten passages are among them it goes."""
+    import shutil
+
+    for model_json in sorted(folder.glob("*/model.json")) if folder.is_dir() else []:
+        try:
+            trained_on = set(json.loads(model_json.read_text(encoding="utf-8")).get("train_ids", []))
+        except (OSError, ValueError):
+            trained_on = passage_ids  # unreadable: do not keep what may hold the data
+        if trained_on & passage_ids:
+            shutil.rmtree(model_json.parent)
+            result.models_removed.append(str(model_json.parent))
 
 
 def _embedder(store: Store):

@@ -54,8 +54,8 @@ def _everything_written(project) -> str:
 def forgotten_project(tmp_path_factory):
     folder = tmp_path_factory.mktemp("forget")
     _write_survey(folder / "survey.csv", 14)
-    (folder / "interview.txt").write_text("Q: What helps?\nA: Having a principal OT from Wyrmhollow on the senior team.\n",
-                                          encoding="utf-8")
+    (folder / "interview.txt").write_text(
+        "Q: What helps?\nA: Having a principal OT from Wyrmhollow on the senior team.\n", encoding="utf-8")
     project = folder / "project"
     run_project([folder / "survey.csv", folder / "interview.txt"], project, RunOptions(model="blank"))
     before = _everything_written(project)
@@ -100,7 +100,25 @@ def test_forget_a_source_file_and_later_runs_do_not_read_it(forgotten_project):
     result = CliRunner().invoke(app, ["forget", "--source", "interview.txt", "--project", str(project)])
     assert result.exit_code == 0, result.output
     assert "Forgot source 'interview.txt': 1 documents" in result.output
-    (folder / "interview.txt").write_text("Q: What helps?\nA: Still a principal OT from Wyrmhollow.\n", encoding="utf-8")
+    (folder / "interview.txt").write_text("Q: What helps?\nA: Still a principal OT from Wyrmhollow.\n",
+                                          encoding="utf-8")
     summary = run_project([folder / "survey.csv", folder / "interview.txt"], project, RunOptions(model="blank"))
     assert any("ottext forget" in w for w in summary.warnings)
     assert "wyrmhollow" not in _everything_written(project)
+
+
+def test_a_model_retrained_on_the_respondents_passages_is_removed(forgotten_project):
+    import json
+    import sqlite3
+
+    _, project, _, _ = forgotten_project
+    db = sqlite3.connect(project / "project.db")
+    pid = db.execute("SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
+                     " WHERE d.respondent = 'R03' LIMIT 1").fetchone()[0]
+    db.close()
+    trained, other = project / "model" / "ottext-lga-minilm", project / "model" / "ottext-lga-static"
+    for folder, ids in ((trained, ["a-0001", pid]), (other, ["a-0001"])):
+        folder.mkdir(parents=True)
+        (folder / "model.json").write_text(json.dumps({"train_ids": ids}), encoding="utf-8")
+    result = forget(project, respondent="R03")
+    assert result.models_removed == [str(trained)] and not trained.exists() and other.exists()

@@ -45,8 +45,31 @@ def _every_output_text(folder) -> str:
     return "\n".join(parts)
 
 
+class NetworkUsed(AssertionError):
+    pass
+
+
+ATTEMPTS: list[str] = []  # a library that swallowed the error would still leave its attempt here
+
+
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory):
+def no_network():
+    """Every socket connection fails loudly while the fixture is active: nothing may leave the machine."""
+    import socket
+
+    real = socket.socket.connect, socket.socket.connect_ex, socket.create_connection
+
+    def refuse(*args, **kwargs):
+        ATTEMPTS.append(repr(args[1:] or kwargs))
+        raise NetworkUsed(f"network connection attempted: {args[1:] or kwargs}")
+
+    socket.socket.connect = socket.socket.connect_ex = socket.create_connection = refuse
+    yield
+    socket.socket.connect, socket.socket.connect_ex, socket.create_connection = real
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory, no_network):
     folder = tmp_path_factory.mktemp("personal")
     with (folder / "survey.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -61,7 +84,7 @@ def outputs(tmp_path_factory):
         "Participant: Vacancies. Ngozi Adeyemi has been covering two caseloads since March.\n", encoding="utf-8")
     project = folder / "project"
     summary = run_project([folder / "survey.csv", folder / "interview.txt"], project, RunOptions())
-    assert summary.problems == []
+    assert summary.problems == [] and summary.passages_coded > 0 and summary.topics["status"] == "fitted"
     extra = folder / "extra"
     runner = CliRunner()
     commands = [["export", "-p", str(project), "-f", fmt, "--shape", shape, "-o", str(extra / f"coded_{shape}.{fmt}")]
@@ -87,6 +110,12 @@ def test_seeded_personal_data_reaches_no_output(outputs):
     assert "[PERSON_1]" in text and "[PHONE_1]" in text and "[EMAIL_1]" in text
     for secret in SECRETS:
         assert secret.lower() not in text.lower(), secret
+
+
+def test_nothing_leaves_the_machine(outputs):
+    """The run (NER, MiniLM, classifier, topics) and every command above ran with sockets refused."""
+    _, _, printed = outputs
+    assert ATTEMPTS == [] and "network connection attempted" not in printed
 
 
 def test_pseudonym_map_stays_in_the_store(outputs):

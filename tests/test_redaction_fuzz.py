@@ -17,10 +17,10 @@ SMALL_NUMBER = st.integers(1, 99).map(lambda n: f"{n} visits")  # digits, but ne
 GLUE = st.sampled_from([" ", " ", " ", "\n", "\n\n", ". ", ", ", "? ", " (", ") ", ": ", " - ", "\t", "\u00a0"])
 
 LOCAL = st.text(alphabet=LETTERS + "0123456789", min_size=1, max_size=8)
-EMAIL = st.builds(lambda a, b, sep, dom, tld: f"{a}{sep}{b}@{dom}.{tld}", LOCAL, LOCAL, st.sampled_from([".", "_", "+", "-"]),
+EMAIL = st.builds(lambda a, b, sep, dom, tld: f"{a}{sep}{b}@{dom}.{tld}", LOCAL, LOCAL,
+                  st.sampled_from([".", "_", "+", "-"]),
                   st.sampled_from(["council.gov.uk", "nhs.net", "example.org", "mail.co.uk", "x.com"]),
                   st.sampled_from(["uk", "com", "org"]))
-DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=1)
 PHONE = st.one_of(
     st.builds(lambda a, b: f"07700 {a}{b}", st.integers(100, 999), st.integers(100, 999)),
     st.builds(lambda a, b: f"+44 7700 {a}{b}", st.integers(100, 999), st.integers(100, 999)),

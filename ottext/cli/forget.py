@@ -36,5 +36,7 @@ def forget(
     print(f"Forgot {what}: {result.documents} documents, {result.passages} passages, {result.codings} codings, "
           f"{result.embeddings} cached embeddings deleted; {len(result.exports_rewritten)} export files rewritten"
           + (f", {len(result.exports_deleted)} stale ones deleted" if result.exports_deleted else "") + ".")
+    for folder in result.models_removed:
+        print(f"Removed {folder}: it was retrained on these passages; rebuild it with `ottext train --with-reviews`.")
     print("Later runs skip it. Copies made outside the project (ottext export --out, review workbooks, "
           "quote packs sent on) are not tracked: delete those yourself.")

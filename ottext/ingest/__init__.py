@@ -7,7 +7,9 @@ naming the file, so a batch can report it and go on.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,18 +54,23 @@ def iter_input_files(inputs: list[str | Path]) -> Iterator[InputFile | IngestErr
     """Yield the files to read, in a stable order; problems come back as errors, not raised.
 
     A folder is walked recursively; hidden files and README/LICENSE files in folders are skipped;
-    a symlink that points outside its input folder is refused.
+    a symlink that points outside its input folder is refused, and so are broken or looping links,
+    pipes and devices (reading a pipe would wait for ever) and names that are not valid UTF-8.
     """
     for raw in inputs:
         root = Path(raw)
         if not root.exists():
-            yield IngestError(Errors.E001, file=root)
+            yield IngestError(Errors.E001, file=printable(root))
             continue
-        if root.is_file():
-            yield InputFile(root, root.name)
+        if not root.is_dir():
+            yield _check_path(root, root.name)
             continue
         real_root = root.resolve()
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        unreadable: list[OSError] = []
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable.append):
+            yield from (IngestError(Errors.E017, file=printable(e.filename or dirpath), detail=e.strerror or str(e))
+                        for e in unreadable)
+            unreadable.clear()
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
@@ -72,11 +79,51 @@ def iter_input_files(inputs: list[str | Path]) -> Iterator[InputFile | IngestErr
                 if path.suffix.lower() not in SUPPORTED:
                     continue
                 if path.is_symlink():
-                    target = path.resolve()
-                    if not target.is_relative_to(real_root):
-                        yield IngestError(Errors.E015, file=path, target=target)
+                    try:
+                        target = path.resolve(strict=True)
+                    except (OSError, RuntimeError) as exc:  # 3.11 raises RuntimeError for a loop
+                        loop = isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP
+                        detail = "symbolic link loop" if loop else "broken symbolic link"
+                        yield IngestError(Errors.E019, file=printable(path), detail=detail)
                         continue
-                yield InputFile(path, path.relative_to(root).as_posix())
+                    if not target.is_relative_to(real_root):
+                        yield IngestError(Errors.E015, file=printable(path), target=printable(target))
+                        continue
+                yield _check_path(path, path.relative_to(root).as_posix())
+        yield from (IngestError(Errors.E017, file=printable(e.filename or root), detail=e.strerror or str(e))
+                    for e in unreadable)
+
+
+def printable(path: str | Path) -> str:
+    """A path as text that can be printed and stored: bytes that are not UTF-8 shown as \\xNN."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _check_path(path: Path, source: str) -> InputFile | IngestError:
+    """The file to read, or why it cannot be read: a name that is not UTF-8, or not a regular file."""
+    if printable(path) != str(path):
+        return IngestError(Errors.E020, file=printable(path))
+    problem = _not_regular(path)
+    if problem:
+        return IngestError(Errors.E019, file=path, detail=problem)
+    return InputFile(path, source)
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why ``path`` (links followed) is not a regular file, or None if it is one."""
+    try:
+        mode = path.stat().st_mode
+    except (OSError, RuntimeError) as exc:
+        return exc.strerror if isinstance(exc, OSError) and exc.strerror else "cannot be opened"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "named pipe"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "folder" if stat.S_ISDIR(mode) else "special file"
 
 
 def read_file(item: InputFile, data: bytes, options: IngestOptions | None = None) -> ReadResult:
@@ -106,7 +153,10 @@ def read_file(item: InputFile, data: bytes, options: IngestOptions | None = None
 
 
 def check_size(path: Path, options: IngestOptions) -> None:
-    """Refuse a file over the size limit before reading it into memory."""
+    """Refuse a file over the size limit, or one that is not a regular file, before reading it."""
+    problem = _not_regular(path)
+    if problem:
+        raise IngestError(Errors.E019, file=path, detail=problem)
     suffix = path.suffix.lower()
     limit = options.max_prose_mb if suffix in PROSE else options.max_table_mb
     size_mb = path.stat().st_size / 1024 / 1024

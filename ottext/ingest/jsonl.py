@@ -23,6 +23,9 @@ def json_objects(text: str, path: Path, warnings: list[str], warn_empty: bool = 
         except json.JSONDecodeError as exc:
             warnings.append(Errors.format(Errors.W101, file=path, line=n, detail=f"not valid JSON ({exc.msg})"))
             continue
+        except RecursionError:  # e.g. 100,000 nested brackets: one bad line, not a failed file
+            warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="JSON nested too deeply"))
+            continue
         if not isinstance(record, dict):
             warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="not a JSON object"))
             continue
