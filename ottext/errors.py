@@ -40,6 +40,8 @@ class Errors:
     W101 = "{file} line {line}: {detail}; line skipped"
     W102 = "{file} row {line}: {detail}"
     W103 = "{file}: not read; its data was deleted with `ottext forget --source` and stays forgotten"
+    W104 = ("{file}: not valid UTF-8 in {count} place(s) (first at byte {offset}); those bytes were replaced"
+            " and the rest read as UTF-8")
     # codebook (E2xx)
     E201 = "{file}: codebook is not valid YAML ({detail})"
     E202 = "{file}: codebook must be a mapping with a 'codes' list"
@@ -89,9 +91,21 @@ class Errors:
 
     @staticmethod
     def format(template: str, **fields: object) -> str:
-        """Fill a template, turning paths into short strings."""
-        clean = {k: (str(v) if isinstance(v, Path) else v) for k, v in fields.items()}
-        return template.format(**clean)
+        """Fill a template, turning paths into strings; bytes that are not UTF-8 (a file name from
+        another system) are shown as ``\\xNN`` so the message can always be printed and stored."""
+        return printable(template.format(**{k: (str(v) if isinstance(v, Path) else v) for k, v in fields.items()}))
+
+
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate (undecodable file-name bytes) written as an escape."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class OttextError(Exception):

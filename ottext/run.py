@@ -192,9 +192,12 @@ def _lap(summary: RunSummary, stage: str, since: float) -> float:
 def _problem(store: Store, summary: RunSummary, run_id: str, source: str, message: str,
              path: Path | None = None) -> None:
     """A skipped file: in the summary, the manifest's inputs and the store's problem list."""
+    from ottext.errors import printable
+
+    source, message = printable(source), printable(message)
     summary.problems.append(message)
     summary.files_skipped += 1
-    summary.inputs.append({"source": source, **({"path": str(path)} if path else {}), "status": "skipped",
+    summary.inputs.append({"source": source, **({"path": printable(str(path))} if path else {}), "status": "skipped",
                            "problem": message})
     store.add_problem(run_id, source, "error", message)
 

@@ -128,8 +128,9 @@ class Store:
         self._read_cache: dict[str, tuple[str, object]] = {}
 
     def _cached(self, name: str, compute):
-        """Read-only views that several exports need, computed once per state of the store."""
-        key = self.state_key()
+        """Read-only views that several exports need, computed once per state of the store: the
+        key changes with every row this connection writes and every commit by another one."""
+        key = (self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
         hit = self._read_cache.get(name)
         if hit is None or hit[0] != key:
             hit = (key, compute())
@@ -200,7 +201,10 @@ class Store:
         return [(r["id"], r["run_id"]) for r in self.db.execute("SELECT id, run_id FROM passages ORDER BY id")]
 
     def add_problem(self, run_id: str, source: str, level: str, message: str) -> None:
-        self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?)", (run_id, source, level, message))
+        from ottext.errors import printable
+
+        self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?)",
+                        (run_id, printable(source), level, printable(message)))
 
     # files and documents ---------------------------------------------------------------------
     def file_state(self, source: str) -> tuple[str, str] | None:

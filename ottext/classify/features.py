@@ -40,14 +40,37 @@ def _lemmatiser():
 
 def lemma_texts(texts: list[str]) -> list[str]:
     """Lower-cased lemmas joined by spaces (placeholders become their kind, e.g. ``person``).
+
+    The same lemmas as the blank pipeline's lookup lemmatiser (punctuation and spaces dropped),
+    computed from the tokenizer's arrays and a per-word memo instead of spaCy ``Token`` objects.
     Each distinct text is lemmatised once (a survey question is the context of every answer)."""
+    from spacy.attrs import IS_PUNCT, IS_SPACE, ORTH
+
     nlp = _lemmatiser()
+    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {}) if "lemmatizer" in nlp.pipe_names \
+        else {}
+    strings, memo = nlp.vocab.strings, _lemma_memo()
     unique = list(dict.fromkeys(t or "" for t in texts))
     cleaned = [PLACEHOLDER.sub(lambda m: m.group(1).lower(), t) for t in unique]
     lemmas = {}
-    for text, doc in zip(unique, nlp.pipe(cleaned, batch_size=256), strict=True):
-        lemmas[text] = " ".join((t.lemma_ or t.text).lower() for t in doc if not t.is_punct and not t.is_space)
+    for text, doc in zip(unique, nlp.tokenizer.pipe(cleaned, batch_size=1024), strict=True):
+        words = []
+        for orth, punct, space in doc.to_array([ORTH, IS_PUNCT, IS_SPACE]).tolist() if len(doc) else ():
+            if punct or space:
+                continue
+            word = memo.get(orth)
+            if word is None:
+                form = strings[orth]
+                word = memo[orth] = (table.get(form, form) or form).lower()
+            words.append(word)
+        lemmas[text] = " ".join(words)
     return [lemmas[t or ""] for t in texts]
+
+
+@functools.cache
+def _lemma_memo() -> dict[int, str]:
+    """Lemma by word hash, filled as words are met (the lookup table never changes)."""
+    return {}
 
 
 def _vectoriser(params: dict) -> TfidfVectorizer:

@@ -21,7 +21,7 @@ from ottext.clean.lines import (
     speaker_label,
 )
 from ottext.clean.redact import EMAIL_RE, PHONE_RE, URL_RE
-from ottext.clean.retokenize import remake_doc
+from ottext.clean.retokenize import remake_doc, text_of
 
 PAGE_FURNITURE = re.compile(r"^(page\s*\d+(\s*(of|/)\s*\d+)?|\d{1,4}|-\s*\d{1,4}\s*-)$", re.I)
 PULL_QUOTE_MIN_WORDS = 6
@@ -162,7 +162,7 @@ class StripBoilerplate:
 
     def __call__(self, doc: Doc) -> Doc:
         prose = doc._.ottext_kind not in RESPONSE_KINDS
-        text = doc.text
+        text = text_of(doc)
         dropped = find_boilerplate(text, prose=prose)
         if not dropped:
             return doc

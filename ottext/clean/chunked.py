@@ -11,6 +11,8 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ottext.clean.retokenize import TEXT_KEY
+
 MAX_TOKENS = 20_000
 
 
@@ -64,4 +66,5 @@ class TrainedInChunks:
         parts = [self._run(doc[a:b].as_doc()) for a, b in zip(bounds, bounds[1:], strict=False)]
         merged = Doc.from_docs(parts, ensure_whitespace=False)
         merged.user_data.update(doc.user_data)
+        merged.user_data.pop(TEXT_KEY, None)
         return merged

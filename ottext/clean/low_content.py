@@ -8,6 +8,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ottext.clean.redact import PLACEHOLDER_RE
+from ottext.clean.retokenize import text_of
 
 _LOW = re.compile(
     r"^(n ?a|none|nothing|no|nil|nope|ok|okay|yes|fine|all good|thanks?|thank you|"
@@ -30,7 +31,7 @@ def is_low_content(text: str) -> bool:
 @Language.component("ottext_flag_low_content")
 def flag_low_content(doc: Doc) -> Doc:
     """Pipeline component: flag blocks whose text is low-content."""
-    text = doc.text  # built from the tokens on every access: read it once
+    text = text_of(doc)
     for block in doc._.ottext_blocks or []:
         block.low_content = is_low_content(text[block.start:block.end])
     return doc

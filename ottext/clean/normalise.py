@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ottext.clean.lines import BULLET_RE, MD_HEADING_RE, SPEAKER_RE
-from ottext.clean.retokenize import remake_doc
+from ottext.clean.retokenize import remake_doc, text_of
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\f\v]+")
@@ -92,7 +92,7 @@ class NormaliseText:
         self.tokenizer = nlp.tokenizer
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = text_of(doc)
         new_text = normalise_text(text)
         if new_text == text:
             return doc

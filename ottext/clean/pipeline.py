@@ -1,14 +1,13 @@
 """Building the cleaning pipeline and running documents through it.
 
 The pipeline is a real spaCy ``Language``: ottext's registered components around the trained
-``en_core_web_sm`` pipeline when it is installed (tagger, parser, lemmatiser, NER for names), or
-around a blank English pipeline with a sentencizer and lookup lemmatiser when it is not.
+``en_core_web_sm`` pipeline when it is installed (its parser for sentences and NER for names), or
+around a blank English pipeline with a sentencizer when it is not.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ import ottext.clean.normalise  # noqa: F401
 import ottext.clean.redact  # noqa: F401
 import ottext.clean.structure  # noqa: F401
 from ottext.clean.redact import Pseudonyms, Redaction, redact_text
+from ottext.clean.retokenize import text_of
 from ottext.clean.structure import Block
 from ottext.ingest import Document
 
@@ -68,16 +68,13 @@ def load_base(model: str = "auto") -> tuple[Language, str]:
 def _blank_pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    try:
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            nlp.initialize()
-    except (ValueError, ImportError, OSError) as exc:  # no spacy-lookups-data
-        log.warning("lookup lemmatiser unavailable (%s); lemmas will be the words", exc)
-        if "lemmatizer" in nlp.pipe_names:
-            nlp.remove_pipe("lemmatizer")
     return nlp
+
+
+# Trained components whose output no cleaning step reads (lemmas are made where they are used, by
+# ``ottext.classify.features.lemma_texts``, the same for every base pipeline); dropping them leaves
+# the text, sentences and entities unchanged and saves their time.
+UNUSED_COMPONENTS = ("tagger", "attribute_ruler", "lemmatizer", "morphologizer")
 
 
 def build_pipeline(model: str = "auto", redact: bool = True) -> tuple[Language, str]:
@@ -86,6 +83,9 @@ def build_pipeline(model: str = "auto", redact: bool = True) -> tuple[Language, 
     nlp.max_length = MAX_CHARS
     if not redact and "ner" in nlp.pipe_names:
         nlp.remove_pipe("ner")
+    for unused in UNUSED_COMPONENTS:
+        if unused in nlp.pipe_names:
+            nlp.remove_pipe(unused)
     base = [nlp.remove_pipe(n) for n in list(nlp.pipe_names)]  # tagger, parser, NER... or sentencizer
     nlp.add_pipe("ottext_normalise")
     nlp.add_pipe("ottext_strip_boilerplate")
@@ -155,7 +155,7 @@ class Cleaner:
                 metadata = {k: redact_text(v, pseudo, redactions) for k, v in metadata.items()}
                 redactions += [r for r in pseudo.records if r not in redactions]
             yield CleanedDocument(
-                document=d, text=doc.text, blocks=list(doc._.ottext_blocks or []),
+                document=d, text=text_of(doc), blocks=list(doc._.ottext_blocks or []),
                 sentences=_sentences(doc),
                 redactions=redactions, removed=list(doc._.ottext_removed or []), metadata=metadata,
             )
@@ -163,5 +163,5 @@ class Cleaner:
 
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
     if not doc.has_annotation("SENT_START"):
-        return [(0, len(doc.text))]
+        return [(0, len(text_of(doc)))]
     return [(s.start_char, s.end_char) for s in doc.sents]

@@ -17,6 +17,8 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ottext.clean.retokenize import TEXT_KEY, text_of
+
 EMAIL_RE = re.compile(r"\b[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.I)
 PHONE_RE = re.compile(
@@ -118,7 +120,7 @@ def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, st
                     and part.casefold() not in NOT_NAMES and part.casefold() not in common_words():
                 people.setdefault(part, key)
     spans = []
-    text = doc.text  # built from the tokens on every access: read it once
+    text = text_of(doc)
     for surface in sorted(people, key=len, reverse=True):
         for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
             spans.append((m.start(), m.end(), "PERSON", people[surface]))
@@ -127,7 +129,7 @@ def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, st
 
 def redact_doc(doc: Doc, known_names: list[str]) -> tuple[Doc, list[Redaction]]:
     """A new Doc with personal data replaced by pseudonyms, keeping sentence starts and lemmas."""
-    text = doc.text  # built from the tokens on every access: read it once
+    text = text_of(doc)
     found = [(s, e, k, text[s:e]) for s, e, k in pattern_spans(text)]
     taken = [(s, e) for s, e, _, _ in found]  # patterns win over names where they overlap
     found += [span for span in name_spans(doc, known_names)
@@ -175,6 +177,7 @@ def _rebuild(doc: Doc, spans: list[tuple[int, int, str]]) -> Doc:
               sent_starts=sent_starts if has_sents else None,
               lemmas=lemmas if has_lemmas else None)
     new.user_data.update(doc.user_data)
+    new.user_data.pop(TEXT_KEY, None)
     return new
 
 

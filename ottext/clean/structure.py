@@ -23,6 +23,7 @@ from ottext.clean.lines import (
     recurring_labels,
     speaker_label,
 )
+from ottext.clean.retokenize import text_of
 
 
 @dataclass
@@ -79,5 +80,5 @@ def find_blocks(text: str, base_context: str = "", response: bool = False) -> li
 def mark_structure(doc: Doc) -> Doc:
     """Pipeline component: set ``doc._.ottext_blocks``."""
     response = doc._.ottext_kind in ("survey_response",)
-    doc._.ottext_blocks = find_blocks(doc.text, doc._.ottext_context or "", response=response)
+    doc._.ottext_blocks = find_blocks(text_of(doc), doc._.ottext_context or "", response=response)
     return doc

@@ -54,8 +54,11 @@ def short_id(*parts: str) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; refuse binary."""
+def decode_text(data: bytes, path: Path, warnings: list[str] | None = None) -> str:
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or cp1252; refuse binary.
+
+    UTF-8 with a few bad bytes stays UTF-8 (the bad bytes replaced, a warning added to
+    ``warnings``) rather than turning every accent and smart quote in it into cp1252 mojibake."""
     if not data.strip():
         raise IngestError(Errors.E003, file=path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -76,8 +79,15 @@ def decode_text(data: bytes, path: Path) -> str:
         raise IngestError(Errors.E004, file=path, detail="it is mostly control characters")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    lenient = data.decode("utf-8", errors="replace")
+    bad = lenient.count("\ufffd")
+    non_ascii = len(lenient) - len(lenient.encode("ascii", errors="ignore"))
+    if non_ascii - bad > bad:  # more valid multi-byte letters than bad sequences: UTF-8 with a few bad bytes
+        if warnings is not None:
+            warnings.append(Errors.format(Errors.W104, file=path, count=bad, offset=first_bad))
+        return lenient
     # cp1252 covers the smart quotes and dashes Windows tools write; five bytes are undefined in
     # it, so fall back to latin-1 for those rather than fail.
     return data.decode("cp1252", errors="strict") if _cp1252_ok(data) else data.decode("latin-1")

@@ -33,9 +33,9 @@ def json_objects(text: str, path: Path, warnings: list[str], warn_empty: bool = 
 
 
 def read_jsonl(path: Path, data: bytes, source: str) -> ReadResult:
-    text = decode_text(data, path)
-    docs: list[Document] = []
     warnings: list[str] = []
+    text = decode_text(data, path, warnings)
+    docs: list[Document] = []
     seen: set[str] = set()
     for n, record in json_objects(text, path, warnings):
         body = record.get("text")

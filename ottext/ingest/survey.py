@@ -32,6 +32,7 @@ LIKERT_WORDS = {
     "very dissatisfied", "true", "false",
 }
 MIN_MEAN_WORDS = 3.0
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass
@@ -43,7 +44,8 @@ class TableOptions:
 
 
 def read_csv(path: Path, data: bytes, source: str, options: TableOptions) -> ReadResult:
-    text = decode_text(data, path)
+    warnings: list[str] = []
+    text = decode_text(data, path, warnings)
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -51,11 +53,28 @@ def read_csv(path: Path, data: bytes, source: str, options: TableOptions) -> Rea
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    last_start = line = 0  # the physical line (0-based) where the last record began
     try:
-        rows = list(reader)
+        for row in reader:
+            rows.append(row)
+            last_start, line = line, reader.line_num
     except csv.Error as exc:
         raise IngestError(Errors.E012, file=path, detail=str(exc)) from None
-    return _table_documents(path, source, rows, options, sheet=None)
+    if rows and any("\n" in c or "\r" in c for c in rows[-1]):
+        # a quote opened and never closed swallows every later row into one cell: read those
+        # lines again with quotes as plain characters, and say so
+        buf = io.StringIO(text, newline="")
+        for _ in range(last_start):
+            buf.readline()
+        tail = buf.read()
+        if tail.count('"') % 2:
+            detail = "a quote opens here and is never closed; quotes from this row on are read as plain text"
+            warnings.append(Errors.format(Errors.W102, file=path, line=last_start + 1, detail=detail))
+            rows[-1:] = list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, quoting=csv.QUOTE_NONE))
+    result = _table_documents(path, source, rows, options, sheet=None)
+    result.warnings[:0] = warnings
+    return result
 
 
 def read_xlsx(path: Path, data: bytes, source: str, options: TableOptions) -> ReadResult:
@@ -73,8 +92,13 @@ def read_xlsx(path: Path, data: bytes, source: str, options: TableOptions) -> Re
     try:
         sheets = list(wb.worksheets)
         for ws in sheets:
-            rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
             sheet = ws.title if len(sheets) > 1 else None
+            try:  # a sheet's XML is parsed only now; a broken or hostile one must not escape as-is
+                rows = [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            except Exception as exc:
+                label = f"{path} [{sheet}]" if sheet else path
+                errors.append(IngestError(Errors.E012, file=label, detail=type(exc).__name__))
+                continue
             try:
                 part = _table_documents(path, source, rows, options, sheet=sheet)
             except IngestError as exc:
@@ -98,12 +122,20 @@ def _table_documents(
     rows = [r for r in rows if any(str(c).strip() for c in r)]
     if not rows:
         raise IngestError(Errors.E013, file=label)
+    warnings: list[str] = []
+    first = 1  # the header's row number
+    if len(rows) > 1 and _filled(rows[0]) == 1 and _filled(rows[1]) > 1:  # a title above the header
+        title = next(str(c).strip() for c in rows[0] if str(c).strip())
+        detail = f"{title[:60]!r} looks like a title, not a header; the next row is used as the header"
+        warnings.append(Errors.format(Errors.W102, file=label, line=1, detail=detail))
+        rows, first = rows[1:], 2
     header = _dedupe_header([str(h).strip() for h in rows[0]])
     if not any(header):
         raise IngestError(Errors.E013, file=label)
-    warnings: list[str] = []
+    if len(rows) == 1:
+        raise IngestError(Errors.E021, file=label)
     body: list[list[str]] = []
-    for n, row in enumerate(rows[1:], start=2):
+    for n, row in enumerate(rows[1:], start=first + 1):
         if len(row) > len(header):
             extra = [c for c in row[len(header):] if str(c).strip()]
             if extra:
@@ -123,7 +155,7 @@ def _table_documents(
     docs: list[Document] = []
     stem = f"{source}#{sheet}" if sheet else source
     seen: dict[str, int] = {}
-    for n, row in enumerate(body, start=2):
+    for n, row in enumerate(body, start=first + 1):
         record = dict(zip(columns, row, strict=True))
         respondent = record.get(id_col) if id_col else None
         respondent = respondent or f"row{n}"
@@ -140,6 +172,10 @@ def _table_documents(
                 known_names=list(names),
             ))
     return ReadResult(docs, warnings)
+
+
+def _filled(row: list) -> int:
+    return sum(1 for c in row if str(c).strip())
 
 
 def _dedupe_header(header: list[str]) -> list[str]:
@@ -182,11 +218,16 @@ def _looks_like_free_text(header: str, values: list[str]) -> bool:
     numeric = sum(_is_number(v) for v in values)
     if numeric > 0.5 * len(values):
         return False
-    mean_words = sum(len(v.split()) for v in values) / len(values)
+    mean_words = sum(_words(v) for v in values) / len(values)
     distinct = len(set(lowered)) / len(values)
-    if header.rstrip().endswith("?") and mean_words >= 2:
+    if header.rstrip().endswith(("?", "\uff1f")) and mean_words >= 2:
         return distinct > 0.3
     return mean_words >= MIN_MEAN_WORDS and distinct > 0.5
+
+
+def _words(value: str) -> int:
+    """Words in an answer; Chinese and Japanese are written without spaces, about two characters a word."""
+    return max(len(value.split()), len(CJK_RE.findall(value)) // 2)
 
 
 def _is_number(value: str) -> bool:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+import numpy as np
+
 from ottext.codebook import Codebook
 from ottext.embed import Embedder
 from ottext.export.files import atomic_write
@@ -49,8 +51,11 @@ def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict
         who = {_respondent(p) for p in hits}
         per_code[code] = {"passages": len(hits), "respondents": len(who),
                           "share": round(len(who) / len(respondents), 3) if respondents else 0.0}
-    co = [[sum(1 for p in passages if a in coded[p["id"]] and b in coded[p["id"]]) for b in codebook.ids]
-          for a in codebook.ids]
+    index = {c: i for i, c in enumerate(codebook.ids)}
+    has = np.zeros((len(passages), len(index)), dtype=np.int64)  # passage x code, 1 where coded
+    for row, p in enumerate(passages):
+        has[row, [index[c] for c in coded[p["id"]] if c in index]] = 1
+    co = (has.T @ has).tolist()
     metas = {p["id"]: json.loads(p["metadata"] or "{}") for p in passages}
     by = by or _default_by(metas.values())
     groups: dict[str, set[str]] = defaultdict(set)
