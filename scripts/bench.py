@@ -38,6 +38,8 @@ from ottext.run import RunOptions, run_project
 start = time.perf_counter()
 s = run_project([Path(sys.argv[1])], Path(sys.argv[2]), RunOptions(model=sys.argv[3], backend=sys.argv[4],
                 likert_map=None))
+if s.problems or s.totals["passages"] == 0:
+    raise SystemExit(f"the run read nothing: {s.problems}")
 print(json.dumps({"seconds": time.perf_counter() - start, "timings": s.timings, "passages": s.totals["passages"],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """

@@ -24,7 +24,7 @@ def run(
     id_column: str = typer.Option(None, "--id-column", help="Respondent id column of a survey."),
     no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal data (explicit opt-out)."),
     blank: bool = typer.Option(False, "--blank", help="Use the blank spaCy pipeline (no NER)."),
-    max_file_mb: float = typer.Option(None, "--max-file-mb", help="File size limit, MB (default 10; tables 200)."),
+    max_file_mb: float = typer.Option(None, "--max-file-mb", help="File size limit, MB (default 10; tables 1024)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
     as_json: bool = typer.Option(False, "--json", help="Print a machine-readable summary."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 if any file was skipped."),

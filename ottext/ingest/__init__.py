@@ -38,7 +38,7 @@ class IngestOptions:
     """Reading options: size limits (MB) and how to read survey tables."""
 
     max_prose_mb: float = 10.0
-    max_table_mb: float = 200.0
+    max_table_mb: float = 1024.0  # a national survey of a million comments is about 250 MB of CSV
     table: TableOptions = field(default_factory=TableOptions)
 
 
@@ -132,11 +132,7 @@ def read_file(item: InputFile, data: bytes, options: IngestOptions | None = None
     path, suffix = item.path, item.path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(Errors.E002, file=path, suffix=suffix or "(none)", supported=", ".join(SUPPORTED))
-    limit = options.max_prose_mb if suffix in PROSE else options.max_table_mb
-    size_mb = len(data) / 1024 / 1024
-    if size_mb > limit:
-        kind = "document" if suffix in PROSE else "table"
-        raise IngestError(Errors.E005, file=path, size_mb=size_mb, limit_mb=limit, kind=kind)
+    _refuse_if_over_limit(path, len(data), options)
     if not data:
         raise IngestError(Errors.E003, file=path)
     if suffix in (".txt", ".md"):
@@ -157,9 +153,12 @@ def check_size(path: Path, options: IngestOptions) -> None:
     problem = _not_regular(path)
     if problem:
         raise IngestError(Errors.E019, file=path, detail=problem)
-    suffix = path.suffix.lower()
-    limit = options.max_prose_mb if suffix in PROSE else options.max_table_mb
-    size_mb = path.stat().st_size / 1024 / 1024
-    if size_mb > limit:
-        kind = "document" if suffix in PROSE else "table"
-        raise IngestError(Errors.E005, file=path, size_mb=size_mb, limit_mb=limit, kind=kind)
+    _refuse_if_over_limit(path, path.stat().st_size, options)
+
+
+def _refuse_if_over_limit(path: Path, size: int, options: IngestOptions) -> None:
+    prose = path.suffix.lower() in PROSE
+    limit = options.max_prose_mb if prose else options.max_table_mb
+    if size / 1024 / 1024 > limit:
+        raise IngestError(Errors.E005, file=path, size_mb=size / 1024 / 1024, limit_mb=limit,
+                          kind="document" if prose else "table")
