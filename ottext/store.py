@@ -347,13 +347,17 @@ class Store:
 
     def _codings_by_passage(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
-        for r in self.db.execute("SELECT passage_id, code, score, assigned, model_version FROM codings"
-                                 " WHERE source = 'model' ORDER BY passage_id"):
-            entry = out.setdefault(r["passage_id"], {"scores": {}, "codes": [], "model_version": r["model_version"],
-                                                     "review_status": "model"})
-            entry["scores"][r["code"]] = r["score"]
-            if r["assigned"]:
-                entry["codes"].append(r["code"])
+        rows = self.db.cursor()
+        rows.row_factory = None  # plain tuples: this reads a row per passage and code
+        for pid, code, score, assigned, version in rows.execute(
+                "SELECT passage_id, code, score, assigned, model_version FROM codings"
+                " WHERE source = 'model' ORDER BY passage_id"):
+            entry = out.get(pid)
+            if entry is None:
+                entry = out[pid] = {"scores": {}, "codes": [], "model_version": version, "review_status": "model"}
+            entry["scores"][code] = score
+            if assigned:
+                entry["codes"].append(code)
         decisions: dict[str, dict[str, int]] = {}
         coders: dict[str, set[str]] = {}
         for r in self.db.execute("SELECT passage_id, code, assigned, source FROM codings WHERE source LIKE 'coder:%'"

@@ -37,6 +37,8 @@ def test_long_and_wide_shapes_carry_provenance(project):
     with Store(project / "p") as store:
         long_cols, long_rows = coded_rows(store, cb, "long")
         wide_cols, wide_rows = coded_rows(store, cb, "wide")
+    long_rows = [dict(zip(long_cols, r, strict=True)) for r in long_rows]
+    wide_rows = [dict(zip(wide_cols, r, strict=True)) for r in wide_rows]
     for col in ("passage_id", "document", "respondent", "meta:role", "context", "start", "end", "text",
                 "model_version", "run_id", "review_status"):
         assert col in long_cols and col in wide_cols

@@ -17,9 +17,9 @@ PROVENANCE = ["passage_id", "document", "document_id", "respondent", "context", 
 TRAILER = ["model_version", "run_id", "review_status"]
 
 
-def coded_rows(store: Store, codebook: Codebook, shape: str = "long") -> tuple[list[str], list[dict]]:
-    """Column names and rows. Long rows exist only for assigned codes; wide has every passage
-    that was coded (low-content passages are left out: they are never coded)."""
+def coded_rows(store: Store, codebook: Codebook, shape: str = "long") -> tuple[list[str], list[list]]:
+    """Column names and rows (lists in column order). Long rows exist only for assigned codes;
+    wide has every passage that was coded (low-content passages are left out: they are never coded)."""
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
     codings = store.codings_by_passage()
@@ -36,27 +36,22 @@ def coded_rows(store: Store, codebook: Codebook, shape: str = "long") -> tuple[l
         columns = base_cols + ["code", "code_name", "code_group", "parent", "score"] + TRAILER
     else:
         columns = base_cols + ["codes"] + [c for code in codebook.ids for c in (code, f"{code}_score")] + TRAILER
+    about = {c.id: [c.id, c.name, c.group, c.parent or ""] for c in codebook.codes}
     rows = []
     for p, meta in zip(passages, metas, strict=True):
         coding = codings[p["id"]]
-        base = {"passage_id": p["id"], "document": p["source"], "document_id": p["document_id"],
-                "respondent": p["respondent"], **{f"meta:{k}": meta.get(k, "") for k in meta_cols},
-                "context": p["context"], "speaker": p["speaker"], "start": p["start"], "end": p["end"],
-                "text": p["text"]}
-        trailer = {"model_version": coding["model_version"], "run_id": p["run_id"],
-                   "review_status": coding.get("review_status", "model")}
+        base = [p["id"], p["source"], p["document_id"], p["respondent"], *(meta.get(k, "") for k in meta_cols),
+                p["context"], p["speaker"], p["start"], p["end"], p["text"]]
+        trailer = [coding["model_version"], p["run_id"], coding.get("review_status", "model")]
         assigned = codebook.roll_up([c for c in coding["codes"] if c in codebook])
+        scores = coding["scores"]
         if shape == "long":
-            for code in assigned:
-                c = codebook[code]
-                rows.append({**base, "code": code, "code_name": c.name, "code_group": c.group,
-                             "parent": c.parent or "", "score": coding["scores"].get(code), **trailer})
+            rows += [[*base, *about[code], scores.get(code), *trailer] for code in assigned]
         else:
-            wide = {"codes": ";".join(assigned)}
+            wide = [";".join(assigned)]
             for code in codebook.ids:
-                wide[code] = int(code in assigned)
-                wide[f"{code}_score"] = coding["scores"].get(code)
-            rows.append({**base, **wide, **trailer})
+                wide += [int(code in assigned), scores.get(code)]
+            rows.append(base + wide + trailer)
     return columns, rows
 
 
@@ -69,22 +64,21 @@ def write_coded(store: Store, codebook: Codebook, path: Path, fmt: str, shape: s
     return len(rows)
 
 
-def _csv(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:
     with atomic_write(path, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
-        for row in rows:
-            writer.writerow([safe_cell("" if row.get(c) is None else row.get(c)) for c in columns])
+        writer.writerows([safe_cell("" if v is None else v) for v in row] for row in rows)
 
 
-def _xlsx(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+def _xlsx(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("coded excerpts")
     ws.append(columns)
     for row in rows:
-        ws.append([safe_cell(row.get(c)) for c in columns])
+        ws.append([safe_cell(v) for v in row])
     book = wb.create_sheet("codebook")
     book.append(["id", "name", "group", "number", "parent", "definition"])
     for c in codebook.codes:
@@ -93,16 +87,16 @@ def _xlsx(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) 
         wb.save(fh)
 
 
-def _jsonl(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+def _jsonl(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:
     with atomic_write(path, encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps({c: row.get(c) for c in columns}, ensure_ascii=False) + "\n")
+            fh.write(json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) + "\n")
 
 
-def _parquet(path: Path, columns: list[str], rows: list[dict], codebook: Codebook) -> None:
+def _parquet(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.table({c: [row.get(c) for row in rows] for c in columns})
+    table = pa.table({c: [row[j] for row in rows] for j, c in enumerate(columns)})
     with atomic_write(path, mode="wb") as fh:
         pq.write_table(table, fh)

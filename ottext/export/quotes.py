@@ -23,6 +23,7 @@ from ottext.store import Store
 
 FORMATS = ("md", "docx", "html", "json")
 MIN_WORDS, MAX_WORDS = 15, 60
+MAX_POOL = 2000  # candidates per pack: above this, the most confident ones
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\[(])")
 ATTRIBUTION_KEYS = ("role", "job title", "region", "service", "team")
 
@@ -101,27 +102,28 @@ def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedde
         pool.append((p, meta, text, float(scores.get(code, 0.0))))
     if not pool:
         return []
+    if len(pool) > MAX_POOL:  # a large study: the most confident passages (ties by id) are the pool
+        keep = sorted(range(len(pool)), key=lambda i: (-pool[i][3], pool[i][0]["id"]))[:MAX_POOL]
+        pool = [pool[i] for i in sorted(keep)]
     vectors = embedder.embed([item[0]["text"] for item in pool])
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
     relevance = 0.5 * np.array([item[3] for item in pool]) + 0.5 * centrality
+    people = [item[0]["respondent"] or item[0]["source"] for item in pool]
+    person = np.array([{p: i for i, p in enumerate(dict.fromkeys(people))}[p] for p in people])
+    used = np.zeros(person.max() + 1, dtype=np.int64)  # quotes taken per respondent (or document)
     chosen: list[int] = []
-    used: dict[str, int] = {}
     while len(chosen) < n:
         redundancy = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(pool))
         value = (1 - diversity) * relevance - diversity * redundancy
-        for i in chosen:
-            value[i] = -np.inf
-        for i, item in enumerate(pool):
-            if used.get(item[0]["respondent"] or item[0]["source"], 0) >= per_respondent:
-                value[i] = -np.inf
+        value[chosen] = -np.inf
+        value[used[person] >= per_respondent] = -np.inf
         best = int(np.argmax(value))  # the first of equal values: ties go to the lower passage id
         if not np.isfinite(value[best]):
             break
         chosen.append(best)
-        who = pool[best][0]["respondent"] or pool[best][0]["source"]
-        used[who] = used.get(who, 0) + 1
+        used[person[best]] += 1
     return [Quote(passage_id=pool[i][0]["id"], text=pool[i][2],
                   attribution=_attribution(pool[i][0]["source"], pool[i][0]["respondent"], pool[i][1]),
                   context=pool[i][0]["context"], score=round(pool[i][3], 4),

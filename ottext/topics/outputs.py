@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +33,8 @@ def topic_tables(store: Store, codebook: Codebook) -> tuple[list[dict], list[dic
         size = len(ranked)
         table.append({"topic": t["id"], "label": t["label"], "size": size, "top_terms": "; ".join(t["terms"]),
                       **{f"passage_{i + 1}": (reps[i] if i < len(reps) else "") for i in range(N_REPRESENTATIVE)}})
-        shares = {}
-        for code in codebook.ids:
-            n = sum(1 for _, pid in ranked if code in codings.get(pid, {}).get("codes", []))
-            shares[code] = n / size if size else 0.0
+        counts = Counter(c for _, pid in ranked for c in codings.get(pid, {}).get("codes", ()))
+        shares = {code: counts[code] / size if size else 0.0 for code in codebook.ids}
         best = max(shares, key=lambda c: shares[c]) if shares else ""
         by_code.append({"topic": t["id"], "label": t["label"], "size": size, "best_code": best,
                         "best_share": round(shares.get(best, 0.0), 3),
