@@ -395,6 +395,5 @@ def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, 
     for start in range(0, len(todo), CODE_CHUNK):  # each chunk commits: a killed run loses one chunk at most
         chunk = todo[start:start + CODE_CHUNK]
         coded = code_passages(clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk])
-        rows = [(c.id, code, score, int(code in c.codes)) for c in coded for code, score in c.scores.items()]
-        store.put_model_codings(rows, meta["version"], run_id)
+        store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], meta["version"], run_id)
         summary.passages_coded += len(coded)

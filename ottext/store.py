@@ -21,7 +21,7 @@ import numpy as np
 
 from ottext.errors import Errors, StoreError
 
-SCHEMA_VERSION = 2  # 2: the forgotten table
+SCHEMA_VERSION = 3  # 2: the forgotten table; 3: model codings one row per passage
 DB_NAME = "project.db"
 LOCK_NAME = ".ottext.lock"
 
@@ -66,6 +66,10 @@ CREATE TABLE IF NOT EXISTS codings (
   PRIMARY KEY (passage_id, code, source)
 );
 CREATE INDEX IF NOT EXISTS codings_source ON codings(source, model_version);
+CREATE TABLE IF NOT EXISTS model_codings (
+  passage_id TEXT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+  model_version TEXT NOT NULL, scores TEXT NOT NULL, codes TEXT NOT NULL, run_id TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS topics (
   id INTEGER PRIMARY KEY, label TEXT NOT NULL, terms TEXT NOT NULL, centroid BLOB NOT NULL,
   run_id TEXT NOT NULL
@@ -122,6 +126,8 @@ class Store:
             for stmt in SCHEMA.split(";"):
                 if stmt.strip():
                     self.db.execute(stmt)
+            if 0 < found < 3:
+                _move_model_codings(self.db)
             if found < SCHEMA_VERSION:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._lock_fd: int | None = None
@@ -268,7 +274,7 @@ class Store:
     def state_key(self) -> str:
         """Changes whenever documents, passages, codings or topics change (counts and newest run)."""
         parts = []
-        for table in ("documents", "passages", "codings", "topics", "topic_assignments"):
+        for table in ("documents", "passages", "codings", "model_codings", "topics", "topic_assignments"):
             n, last = self.db.execute(f"SELECT COUNT(*), MAX(run_id) FROM {table}").fetchone()
             parts.append(f"{table}={n}@{last}")
         return ";".join(parts)
@@ -278,9 +284,9 @@ class Store:
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
 
     def coding_counts(self) -> dict[str, int]:
-        """Model codings per passage (every coded passage should have one per code)."""
+        """Codes scored by the model per passage (every coded passage should have every code)."""
         return {r[0]: r[1] for r in self.db.execute(
-            "SELECT passage_id, COUNT(*) FROM codings WHERE source = 'model' GROUP BY passage_id")}
+            "SELECT passage_id, (SELECT COUNT(*) FROM json_each(scores)) FROM model_codings")}
 
     def counts(self) -> dict[str, int]:
         q = {
@@ -288,7 +294,7 @@ class Store:
             "passages": "SELECT COUNT(*) FROM passages",
             "low_content": "SELECT COUNT(*) FROM passages WHERE low_content = 1",
             "files": "SELECT COUNT(*) FROM files",
-            "coded": "SELECT COUNT(DISTINCT passage_id) FROM codings WHERE source = 'model'",
+            "coded": "SELECT COUNT(*) FROM model_codings",
         }
         return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
 
@@ -328,16 +334,17 @@ class Store:
         """Passages (not low-content) without codings from this model version."""
         return list(self.db.execute(
             "SELECT p.id, p.text, p.context FROM passages p JOIN documents d ON d.id = p.document_id"
-            " WHERE p.low_content = 0 AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.passage_id = p.id"
-            " AND c.source = 'model' AND c.model_version = ?) ORDER BY d.source, d.id, p.seq", (model_version,)))
+            " WHERE p.low_content = 0 AND NOT EXISTS (SELECT 1 FROM model_codings c WHERE c.passage_id = p.id"
+            " AND c.model_version = ?) ORDER BY d.source, d.id, p.seq", (model_version,)))
 
-    def put_model_codings(self, rows: list[tuple[str, str, float, int]], model_version: str, run_id: str) -> None:
-        """Replace the model's codings of these passages (human codings are never touched)."""
+    def put_model_codings(self, rows: list[tuple[str, dict[str, float], list[str]]], model_version: str,
+                          run_id: str) -> None:
+        """The model's scores and assigned codes for these passages, replacing its earlier ones (human
+        decisions are never touched)."""
         with self.transaction() as db:
-            ids = sorted({r[0] for r in rows})
-            db.executemany("DELETE FROM codings WHERE passage_id = ? AND source = 'model'", [(i,) for i in ids])
-            db.executemany("INSERT INTO codings VALUES (?, ?, ?, ?, 'model', ?, ?)",
-                           [(pid, code, score, assigned, model_version, run_id) for pid, code, score, assigned in rows])
+            db.executemany("INSERT OR REPLACE INTO model_codings VALUES (?, ?, ?, ?, ?)",
+                           [(pid, model_version, json.dumps(scores), json.dumps(codes), run_id)
+                            for pid, scores, codes in rows])
 
     def codings_by_passage(self) -> dict[str, dict]:
         """For each coded passage: the model's scores, the codes in force (the model's, with every
@@ -348,16 +355,12 @@ class Store:
     def _codings_by_passage(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
         rows = self.db.cursor()
-        rows.row_factory = None  # plain tuples: this reads a row per passage and code
-        for pid, code, score, assigned, version in rows.execute(
-                "SELECT passage_id, code, score, assigned, model_version FROM codings"
-                " WHERE source = 'model' ORDER BY passage_id"):
-            entry = out.get(pid)
-            if entry is None:
-                entry = out[pid] = {"scores": {}, "codes": [], "model_version": version, "review_status": "model"}
-            entry["scores"][code] = score
-            if assigned:
-                entry["codes"].append(code)
+        rows.row_factory = None  # plain tuples: this reads a row per coded passage
+        loads = json.loads
+        for pid, version, scores, codes in rows.execute(
+                "SELECT passage_id, model_version, scores, codes FROM model_codings ORDER BY passage_id"):
+            out[pid] = {"scores": loads(scores), "codes": loads(codes), "model_version": version,
+                        "review_status": "model"}
         decisions: dict[str, dict[str, int]] = {}
         coders: dict[str, set[str]] = {}
         for r in self.db.execute("SELECT passage_id, code, assigned, source FROM codings WHERE source LIKE 'coder:%'"
@@ -376,10 +379,8 @@ class Store:
 
     def model_codes(self) -> dict[str, list[str]]:
         """The model's own assigned codes per passage (before any human decision)."""
-        out: dict[str, list[str]] = {}
-        for r in self.db.execute("SELECT passage_id, code FROM codings WHERE source = 'model' AND assigned = 1"):
-            out.setdefault(r["passage_id"], []).append(r["code"])
-        return out
+        return {pid: json.loads(codes) for pid, codes in self.db.execute(
+            "SELECT passage_id, codes FROM model_codings WHERE codes != '[]'")}
 
     def put_human_codings(self, rows: list[tuple[str, str, int]], coder: str, run_id: str) -> None:
         """A coder's decisions (passage, code, 1 or 0), replacing that coder's earlier ones on them."""
@@ -452,9 +453,11 @@ class Store:
             marks = ",".join("?" * len(document_ids))
             texts = [r[0] for r in db.execute(f"SELECT text FROM passages WHERE document_id IN ({marks})",
                                               document_ids)]
-            counts = {"documents": len(document_ids), "passages": len(texts), "codings": db.execute(
-                f"SELECT COUNT(*) FROM codings WHERE passage_id IN (SELECT id FROM passages WHERE document_id"
-                f" IN ({marks}))", document_ids).fetchone()[0]}
+            mine = f"passage_id IN (SELECT id FROM passages WHERE document_id IN ({marks}))"
+            counting = (f"SELECT COUNT(*) FROM codings WHERE {mine}",  # human decisions, and the model's scores
+                        f"SELECT COUNT(*) FROM model_codings m, json_each(m.scores) WHERE {mine}")
+            counts = {"documents": len(document_ids), "passages": len(texts),
+                      "codings": sum(db.execute(sql, document_ids).fetchone()[0] for sql in counting)}
             db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in document_ids])
             gone = [t for t in set(texts) if db.execute("SELECT 1 FROM passages WHERE text = ? LIMIT 1",
                                                         (t,)).fetchone() is None]
@@ -467,3 +470,18 @@ class Store:
         self.db.execute("VACUUM")
         self._read_cache.clear()
         return counts
+
+
+def _move_model_codings(db: sqlite3.Connection) -> None:
+    """Schema 1-2 kept a model coding row per passage and code; schema 3 keeps one per passage."""
+    grouped: dict[str, tuple[str, str, dict, list]] = {}
+    for pid, code, score, assigned, version, run_id in db.execute(
+            "SELECT passage_id, code, score, assigned, model_version, run_id FROM codings WHERE source = 'model'"
+            " ORDER BY passage_id, rowid"):
+        entry = grouped.setdefault(pid, (version, run_id, {}, []))
+        entry[2][code] = score
+        if assigned:
+            entry[3].append(code)
+    db.executemany("INSERT OR REPLACE INTO model_codings VALUES (?, ?, ?, ?, ?)",
+                   [(pid, v, json.dumps(sc), json.dumps(cs), r) for pid, (v, r, sc, cs) in grouped.items()])
+    db.execute("DELETE FROM codings WHERE source = 'model'")

@@ -22,7 +22,7 @@ def _codings(db: Path) -> int:
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
         try:
-            return con.execute("SELECT COUNT(*) FROM codings").fetchone()[0]
+            return con.execute("SELECT COUNT(*) FROM model_codings").fetchone()[0]
         finally:
             con.close()
     except sqlite3.Error:
