@@ -92,7 +92,7 @@ class Codebook:
         for cid in list(chosen):
             if cid in self._by_id:
                 chosen.update(self.ancestors(cid))
-        return [cid for cid in self.ids if cid in chosen]
+        return [c.id for c in self.codes if c.id in chosen]
 
     # identity --------------------------------------------------------------------------------
     def to_dict(self) -> dict:

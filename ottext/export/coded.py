@@ -68,7 +68,12 @@ def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -
     with atomic_write(path, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
-        writer.writerows([safe_cell("" if v is None else v) for v in row] for row in rows)
+        numeric = {"start", "end", "score", *codebook.ids, *(f"{c}_score" for c in codebook.ids)}
+        texts = [j for j, c in enumerate(columns) if c not in numeric]  # only text can start a formula
+        for row in rows:
+            for j in texts:
+                row[j] = safe_cell(row[j])
+            writer.writerow(row)
 
 
 def _xlsx(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:

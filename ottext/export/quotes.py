@@ -111,7 +111,8 @@ def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedde
     centrality = vectors @ centroid
     relevance = 0.5 * np.array([item[3] for item in pool]) + 0.5 * centrality
     people = [item[0]["respondent"] or item[0]["source"] for item in pool]
-    person = np.array([{p: i for i, p in enumerate(dict.fromkeys(people))}[p] for p in people])
+    number = {p: i for i, p in enumerate(dict.fromkeys(people))}
+    person = np.array([number[p] for p in people])
     used = np.zeros(person.max() + 1, dtype=np.int64)  # quotes taken per respondent (or document)
     chosen: list[int] = []
     while len(chosen) < n:

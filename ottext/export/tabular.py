@@ -53,8 +53,8 @@ def write_passages(store: Store, out_dir: Path) -> dict[str, Path]:
         writer = csv.writer(fh)
         writer.writerow(BASE_COLUMNS + meta_cols)
         for row in rows:
-            values = [_flat(row[c]) for c in BASE_COLUMNS] + [row["metadata"].get(c, "") for c in meta_cols]
-            writer.writerow([safe_cell("" if v is None else v) for v in values])
+            writer.writerow([_flat(row[c]) if c in ("codes", "scores") else safe_cell(row[c]) for c in BASE_COLUMNS]
+                            + [safe_cell(row["metadata"].get(c, "")) for c in meta_cols])
     with atomic_write(paths["jsonl"], encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
