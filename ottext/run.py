@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -41,6 +42,7 @@ class RunOptions:
     refit_topics: bool = False
     likert_map: Path | None = None
     backend: str = "minilm"
+    processes: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))  # cleaning workers
 
     def settings_key(self) -> str:
         """A string that changes whenever cleaning or segmenting would give other passages."""
@@ -213,7 +215,8 @@ class LazyCleaner:
         if self._cleaner is None:
             from ottext.clean import Cleaner
 
-            self._cleaner = Cleaner(model=self.options.model, redact=self.options.redact)
+            self._cleaner = Cleaner(model=self.options.model, redact=self.options.redact,
+                                    processes=self.options.processes)
         return self._cleaner.clean(documents)
 
 

@@ -22,7 +22,7 @@ import ottext.clean.normalise  # noqa: F401
 import ottext.clean.redact  # noqa: F401
 import ottext.clean.structure  # noqa: F401
 from ottext.clean.redact import Pseudonyms, Redaction, redact_text
-from ottext.clean.retokenize import text_of
+from ottext.clean.retokenize import remember_text, text_of
 from ottext.clean.structure import Block
 from ottext.ingest import Document
 
@@ -111,13 +111,20 @@ class CleanedDocument:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-class Cleaner:
-    """Runs documents through the cleaning pipeline (built on first use)."""
+PARALLEL_MIN_DOCS = 2000  # fewer documents are cleaned in this process (starting workers costs more)
+PARALLEL_CHUNK = 500
+_WORKER: Cleaner | None = None  # the cleaner a forked worker inherits
 
-    def __init__(self, model: str = "auto", redact: bool = True, batch_size: int = 64) -> None:
+
+class Cleaner:
+    """Runs documents through the cleaning pipeline (built on first use). With ``processes`` > 1,
+    large batches are cleaned by that many forked workers, in order, with identical results."""
+
+    def __init__(self, model: str = "auto", redact: bool = True, batch_size: int = 64, processes: int = 1) -> None:
         self.model = model
         self.redact = redact
         self.batch_size = batch_size
+        self.processes = processes
         self._nlp: Language | None = None
         self.model_name_: str | None = None
 
@@ -133,11 +140,29 @@ class Cleaner:
         return f"{self.model_name_}|redact={self.redact}|pipes={','.join(self.nlp.pipe_names)}"
 
     def clean(self, documents: Iterable[Document]) -> Iterator[CleanedDocument]:
+        if self.processes > 1:
+            documents = list(documents)
+            if len(documents) >= PARALLEL_MIN_DOCS:
+                return self._clean_in_workers(documents)
+        return self._clean_here(documents)
+
+    def _clean_in_workers(self, documents: list[Document]) -> Iterator[CleanedDocument]:
+        import multiprocessing
+
+        global _WORKER
+        _ = self.nlp  # built once, before forking: every worker inherits it
+        _WORKER = self
+        chunks = [documents[i:i + PARALLEL_CHUNK] for i in range(0, len(documents), PARALLEL_CHUNK)]
+        with multiprocessing.get_context("fork").Pool(self.processes) as pool:
+            for cleaned in pool.imap(_clean_chunk, chunks):
+                yield from cleaned
+
+    def _clean_here(self, documents: Iterable[Document]) -> Iterator[CleanedDocument]:
         nlp = self.nlp
 
         def prepared() -> Iterator[Doc]:
             for d in documents:
-                doc = nlp.make_doc(d.text)
+                doc = remember_text(nlp.make_doc(d.text), d.text)
                 doc._.ottext_kind = d.kind
                 doc._.ottext_context = d.context
                 doc._.ottext_known_names = list(d.known_names)
@@ -159,6 +184,11 @@ class Cleaner:
                 sentences=_sentences(doc),
                 redactions=redactions, removed=list(doc._.ottext_removed or []), metadata=metadata,
             )
+
+
+def _clean_chunk(documents: list[Document]) -> list[CleanedDocument]:
+    """In a worker: clean one chunk with the inherited cleaner."""
+    return list(_WORKER._clean_here(documents))
 
 
 def _sentences(doc: Doc) -> list[tuple[int, int]]:

@@ -20,9 +20,15 @@ def text_of(doc: Doc) -> str:
     return memo[1]
 
 
+def remember_text(doc: Doc, text: str) -> Doc:
+    """Record ``text`` as ``doc``'s text when the caller already knows it (the text a tokenizer was
+    given: spaCy's tokenizer never changes it), saving ``text_of`` the join."""
+    doc.user_data[TEXT_KEY] = (id(doc), text)
+    return doc
+
+
 def remake_doc(doc: Doc, new_text: str, tokenizer) -> Doc:
     """Tokenise ``new_text`` into a new Doc that carries ``doc``'s user data (its ``._`` values)."""
     new = tokenizer(new_text)
     new.user_data.update(copy.deepcopy(doc.user_data))
-    new.user_data.pop(TEXT_KEY, None)
-    return new
+    return remember_text(new, new_text)

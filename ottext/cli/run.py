@@ -35,6 +35,7 @@ def run(
     backend: str = typer.Option("minilm", "--backend", help="Embedding backend: minilm (default) or static."),
     fast: bool = typer.Option(False, "--fast", help="Fast profile: blank spaCy pipeline, rule-based redaction."),
     model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
+    processes: int = typer.Option(None, "--processes", min=1, help="Cleaning worker processes (default: up to 2)."),
 ) -> None:
     """Ingest, clean and segment whatever is new in INPUTS, code it, then write the exports."""
     from ottext.ingest import IngestOptions, TableOptions, iter_input_files
@@ -53,6 +54,8 @@ def run(
                          model="blank" if blank or fast else "auto", ingest=ingest, code=not no_code,
                          classifier=model, topics=not no_topics, refit_topics=refit_topics,
                          likert_map=likert_map, backend=backend)
+    if processes is not None:
+        options.processes = processes
     show_progress = not (quiet or as_json) and sys.stderr.isatty()
     try:
         if show_progress:
