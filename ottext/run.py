@@ -252,35 +252,67 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
         paths.update({f"quotes_{c}": out_dir / "quotes" / f"{c}.md" for c in codebook.ids})
     if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
         return paths
-    from ottext.export import write_passages
-
-    written = write_passages(store, out_dir)
-    if topics:
-        from ottext.topics.outputs import write_topic_outputs
-
-        written.update(write_topic_outputs(store, codebook, out_dir))
+    backend = store.get_meta("embedding_backend") or "minilm"
+    jobs = [("passages", ()), *([("topics", ())] if topics else [])]
     if embedder is not None:
-        written.update(_coded_exports(store, codebook, out_dir, embedder, likert_map))
+        heavy = len(store.codings_by_passage()) <= AUTO_HEAVY_LIMIT  # larger projects: xlsx, qdpx by `ottext export`
+        jobs += [("coded", (heavy,)), *([("qdpx", ())] if heavy else []), ("quotes_report", (backend, likert_map))]
+    written: dict[str, Path] = {}
+    processes = min(2, os.cpu_count() or 1) if store.counts()["passages"] >= PARALLEL_EXPORT_MIN else 1
+    if processes > 1:  # independent files: worker processes, each reading the store with its own connection
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:  # spawn: no torch state copied
+            for result in pool.starmap(_export_job, [(store.dir, codebook, out_dir, job, args) for job, args in jobs]):
+                written.update(result)
+    else:
+        for job, args in jobs:
+            written.update(_export_job(store, codebook, out_dir, job, args, embedder))
     store.set_meta(EXPORT_STATE_KEY, state)
     return written
 
 
-def _coded_exports(store: Store, codebook, out_dir: Path, embedder, likert_map: Path | None) -> dict[str, Path]:
-    from ottext.export.coded import write_coded
+PARALLEL_EXPORT_MIN = 5000  # passages from which exports are written by two processes
+
+
+def _export_job(store: Store | Path, codebook, out_dir: Path, job: str, args: tuple,
+                embedder=None) -> dict[str, Path]:
+    """One independent group of export files; given a project folder (in a worker), it opens the store."""
+    if not isinstance(store, Store):
+        with Store(store) as own:
+            return _export_job(own, codebook, out_dir, job, args)
+    if job == "passages":
+        from ottext.export import write_passages
+
+        return write_passages(store, out_dir)
+    if job == "topics":
+        from ottext.topics.outputs import write_topic_outputs
+
+        return write_topic_outputs(store, codebook, out_dir)
+    if job == "coded":
+        from ottext.export.coded import write_coded
+
+        written = {}
+        for key, (name, fmt, shape) in CODED_EXPORTS.items():
+            if fmt == "csv" or args[0]:
+                write_coded(store, codebook, out_dir / name, fmt, shape)
+                written[key] = out_dir / name
+        return written
+    if job == "qdpx":
+        from ottext.export.refi import write_qdpx
+
+        write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
+        return {"qdpx": out_dir / "project.qdpx"}
+    return _quotes_and_report(store, codebook, out_dir, *args, embedder)
+
+
+def _quotes_and_report(store: Store, codebook, out_dir: Path, backend: str, likert_map: Path | None,
+                       embedder=None) -> dict[str, Path]:
     from ottext.export.quotes import select_quotes, write_quotes
-    from ottext.export.refi import write_qdpx
     from ottext.report import build_report, write_report
 
-    written = {}
-    coded = len(store.codings_by_passage())
-    for key, (name, fmt, shape) in CODED_EXPORTS.items():
-        if fmt == "csv" or coded <= AUTO_HEAVY_LIMIT:
-            write_coded(store, codebook, out_dir / name, fmt, shape)
-            written[key] = out_dir / name
-    if coded <= AUTO_HEAVY_LIMIT:  # larger projects ask for xlsx and qdpx with `ottext export`
-        write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
-        written["qdpx"] = out_dir / "project.qdpx"
-    packs = {}
+    embedder = embedder or CachedEmbedder(get_embedder(backend), store)  # vectors are cached: no model loads
+    written, packs = {}, {}
     for code in codebook.ids:
         path = out_dir / "quotes" / f"{code}.md"
         packs[code] = select_quotes(store, codebook, code, embedder)
