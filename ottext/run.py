@@ -254,33 +254,17 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
         return paths
     backend = store.get_meta("embedding_backend") or "minilm"
     jobs = [("passages", ()), *([("topics", ())] if topics else [])]
-    if embedder is not None:
-        heavy = len(store.codings_by_passage()) <= AUTO_HEAVY_LIMIT  # larger projects: xlsx, qdpx by `ottext export`
+    if embedder is not None:  # above AUTO_HEAVY_LIMIT, xlsx and qdpx only by `ottext export`
         jobs += [("coded", (heavy,)), *([("qdpx", ())] if heavy else []), ("quotes_report", (backend, likert_map))]
     written: dict[str, Path] = {}
-    processes = min(2, os.cpu_count() or 1) if store.counts()["passages"] >= PARALLEL_EXPORT_MIN else 1
-    if processes > 1:  # independent files: worker processes, each reading the store with its own connection
-        import multiprocessing
-
-        with multiprocessing.get_context("spawn").Pool(processes) as pool:  # spawn: no torch state copied
-            for result in pool.starmap(_export_job, [(store.dir, codebook, out_dir, job, args) for job, args in jobs]):
-                written.update(result)
-    else:
-        for job, args in jobs:
-            written.update(_export_job(store, codebook, out_dir, job, args, embedder))
+    for job, args in jobs:
+        written.update(_export_job(store, codebook, out_dir, job, args, embedder))
     store.set_meta(EXPORT_STATE_KEY, state)
     return written
 
 
-PARALLEL_EXPORT_MIN = 5000  # passages from which exports are written by two processes
-
-
-def _export_job(store: Store | Path, codebook, out_dir: Path, job: str, args: tuple,
-                embedder=None) -> dict[str, Path]:
-    """One independent group of export files; given a project folder (in a worker), it opens the store."""
-    if not isinstance(store, Store):
-        with Store(store) as own:
-            return _export_job(own, codebook, out_dir, job, args)
+def _export_job(store: Store, codebook, out_dir: Path, job: str, args: tuple, embedder=None) -> dict[str, Path]:
+    """One independent group of export files."""
     if job == "passages":
         from ottext.export import write_passages
 

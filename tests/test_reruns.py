@@ -51,20 +51,6 @@ def test_same_inputs_give_identical_exports(demo_copy, tmp_path):
     assert different == []
 
 
-def test_exports_written_by_worker_processes_are_identical(demo_copy, tmp_path, monkeypatch):
-    """Large projects write their export files in two worker processes; the files are the same."""
-    import ottext.run
-
-    project = tmp_path / "p"
-    run_project([demo_copy / "survey.csv"], project, RunOptions(model="blank"))
-    alone = _normalised_exports(project)
-    monkeypatch.setattr(ottext.run, "PARALLEL_EXPORT_MIN", 1)
-    monkeypatch.setattr(ottext.run, "EXPORT_STATE_KEY", "exports_state_parallel")  # so they are rewritten
-    shutil.rmtree(project / "exports" / "quotes")
-    run_project([demo_copy / "survey.csv"], project, RunOptions(model="blank"))
-    assert _normalised_exports(project) == alone and len(alone) >= 20
-
-
 def test_manifest_records_inputs_versions_and_counts(demo_copy, tmp_path):
     summary = run_project([demo_copy / "survey.csv"], tmp_path / "p", RunOptions(model="blank", topics=False))
     manifest = json.loads((tmp_path / "p" / "exports" / "manifest.json").read_text())
