@@ -41,7 +41,8 @@ s = run_project([Path(sys.argv[1])], Path(sys.argv[2]), RunOptions(model=sys.arg
 if s.problems or s.totals["passages"] == 0:
     raise SystemExit(f"the run read nothing: {s.problems}")
 print(json.dumps({"seconds": time.perf_counter() - start, "timings": s.timings, "passages": s.totals["passages"],
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "peak_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 CHILD_BASELINE = """
@@ -98,9 +99,11 @@ def main() -> None:
             t0 = time.perf_counter()
             run = child(CHILD_RUN, str(survey), str(Path(tmp) / "p"), "blank" if args.fast else "auto",
                         args.backend)
-            row = {"passages": n, "backend": args.backend, "profile": profile, "seconds": round(run["seconds"], 1),
+            row = {"passages": n, "backend": args.backend, "profile": profile, "measured": time.strftime("%Y-%m-%d"),
+                   "seconds": round(run["seconds"], 1),
                    "wall_with_start_s": round(time.perf_counter() - t0, 1),
                    "passages_per_s": round(n / run["seconds"], 1), "peak_mb": round(run["peak_mb"]),
+                   "peak_worker_mb": round(run["peak_worker_mb"]),
                    "stages": run["timings"]}
             if args.rerun:  # the same survey with 1% more responses (the first n rows are identical)
                 make_survey(n + max(1, n // 100), survey)
@@ -130,18 +133,22 @@ def write_markdown(rows: list[dict]) -> None:
     stages = ["ingest_clean_segment", "embed_and_code", "topics", "export", "embedding_all_stages"]
     lines = ["# Performance", "", "Measured on this project's 2-core, 24 GiB machine (no GPU) by `scripts/bench.py`",
              "(each size a fresh project in its own process; stage times are wall seconds).", "",
-             "| passages | backend | profile | total s | passages/s | peak MB | " + " | ".join(stages)
+             "| passages | backend | profile | measured | total s | passages/s | peak MB (largest worker) | "
+             + " | ".join(stages)
              + " | baseline s | ratio to baseline | re-run after 1% new, s (share of first) |",
-             "|---" * (9 + len(stages)) + "|"]
+             "|---" * (10 + len(stages)) + "|"]
     for r in rows:
         st = r["stages"]
-        lines.append(f"| {r['passages']:,} | {r['backend']} | {r['profile']} | {r['seconds']} | "
-                     f"{r['passages_per_s']} | "
-                     f"{r['peak_mb']} | " + " | ".join(str(st.get(s, "")) for s in stages)
+        worker = f" ({r['peak_worker_mb']})" if r.get("peak_worker_mb") else ""
+        lines.append(f"| {r['passages']:,} | {r['backend']} | {r['profile']} | {r.get('measured', '')} | "
+                     f"{r['seconds']} | {r['passages_per_s']} | "
+                     f"{r['peak_mb']}{worker} | " + " | ".join(str(st.get(s, "")) for s in stages)
                      + f" | {r.get('baseline_seconds', '')} | {r.get('ratio_to_baseline', '')} |"
                      + (f" {r['rerun_1pct']['seconds']} ({r['rerun_1pct']['ratio_to_first']:.1%}) |"
                         if r.get("rerun_1pct") else " |"))
-    lines += ["", "Each row keeps the figures of its last measurement; re-run its command to refresh it. The",
+    lines += ["", "Each row keeps the figures of its last measurement (see `measured`); re-run its command to",
+              "refresh it. Peak MB is the main process's peak RSS; in brackets, the largest cleaning worker's",
+              "(forked, so pages it shares with the main process count in both). The",
               "`embedding_all_stages` column is the embedding time inside the other stages (coding, topics,",
               "quotes). The BERTopic baseline is `BERTopic(embedding_model=MiniLM).fit_transform(texts)`.",
               "", "Commands:", "", "```",
