@@ -42,19 +42,16 @@ def forget(project: str | Path, *, respondent: str | None = None, source: str | 
         store.lock()
         if respondent is not None:
             kind, key = "respondent", respondent
-            ids = [r[0] for r in store.db.execute("SELECT id FROM documents WHERE respondent = ?", (key,))]
-            if not ids:
+            if not store.db.execute("SELECT 1 FROM documents WHERE respondent = ? LIMIT 1", (key,)).fetchone():
                 raise StoreError(Errors.E308, file=project, respondent=key)
         else:
             kind, key = "source", source
-            ids = [r[0] for r in store.db.execute("SELECT id FROM documents WHERE source = ?", (key,))]
-            known = store.db.execute("SELECT 1 FROM files WHERE source = ?", (key,)).fetchone()
-            if not ids and not known:
+            if not store.db.execute("SELECT 1 FROM files WHERE source = ? UNION SELECT 1 FROM documents"
+                                    " WHERE source = ? LIMIT 1", (key, key)).fetchone():
                 raise StoreError(Errors.E309, file=project, source=key)
-        marks = ",".join("?" * len(ids))
-        passage_ids = {r[0] for r in store.db.execute(f"SELECT id FROM passages WHERE document_id IN ({marks})", ids)}
         run_id = store.begin_run()
-        result = ForgetResult(kind, **store.forget(kind, key, ids))
+        counts, passage_ids = store.forget(kind, key)
+        result = ForgetResult(kind, **counts)
         _remove_models_trained_on(project / "model", passage_ids, result)
         _refit_topics(store, project, run_id, result)
         _rewrite_exports(store, project / "exports", result)

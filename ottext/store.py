@@ -442,34 +442,37 @@ class Store:
     def forgotten(self, kind: str) -> set[str]:
         return {r[0] for r in self.db.execute("SELECT key_hash FROM forgotten WHERE kind = ?", (kind,))}
 
-    def forget(self, kind: str, key: str, document_ids: list[str]) -> dict[str, int]:
-        """Delete ``document_ids`` with their passages, codings, topic assignments, pseudonym map and
-        (unless another passage has the same text) cached embeddings; remember ``key`` so later runs
-        skip it; then overwrite the freed pages so the text is not left in the database file."""
+    def forget(self, kind: str, key: str) -> tuple[dict[str, int], set[str]]:
+        """Delete the documents of a respondent (``kind`` "respondent") or a source file ("source")
+        with their passages, codings, topic assignments, pseudonym map and (unless another passage
+        has the same text) cached embeddings; remember ``key`` so later runs skip it; then overwrite
+        the freed pages so the text is not left in the database file. Returns the counts deleted and
+        the ids of the deleted passages."""
         from ottext.embed._base import text_hash
 
+        docs = f"SELECT id FROM documents WHERE {'respondent' if kind == 'respondent' else 'source'} = ?"
+        mine = f"passage_id IN (SELECT id FROM passages WHERE document_id IN ({docs}))"
         self.db.execute("PRAGMA secure_delete = ON")
         with self.transaction() as db:
-            marks = ",".join("?" * len(document_ids))
-            texts = [r[0] for r in db.execute(f"SELECT text FROM passages WHERE document_id IN ({marks})",
-                                              document_ids)]
-            mine = f"passage_id IN (SELECT id FROM passages WHERE document_id IN ({marks}))"
+            n_docs = db.execute(f"SELECT COUNT(*) FROM ({docs})", (key,)).fetchone()[0]
+            deleted = {r[0]: r[1] for r in db.execute(
+                f"SELECT id, text FROM passages WHERE document_id IN ({docs})", (key,))}
             counting = (f"SELECT COUNT(*) FROM codings WHERE {mine}",  # human decisions, and the model's scores
                         f"SELECT COUNT(*) FROM model_codings m, json_each(m.scores) WHERE {mine}")
-            counts = {"documents": len(document_ids), "passages": len(texts),
-                      "codings": sum(db.execute(sql, document_ids).fetchone()[0] for sql in counting)}
-            db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in document_ids])
-            gone = [t for t in set(texts) if db.execute("SELECT 1 FROM passages WHERE text = ? LIMIT 1",
-                                                        (t,)).fetchone() is None]
-            counts["embeddings"] = sum(db.execute("DELETE FROM embeddings WHERE text_hash = ?",
-                                                  (text_hash(t),)).rowcount for t in gone)
+            counts = {"documents": n_docs, "passages": len(deleted),
+                      "codings": sum(db.execute(sql, (key,)).fetchone()[0] for sql in counting)}
+            db.execute(f"DELETE FROM documents WHERE id IN ({docs})", (key,))
+            still = {text_hash(t) for (t,) in db.execute("SELECT text FROM passages")}
+            gone = {text_hash(t) for t in deleted.values()} - still
+            counts["embeddings"] = sum(db.execute("DELETE FROM embeddings WHERE text_hash = ?", (h,)).rowcount
+                                       for h in sorted(gone))
             if kind == "source":
                 db.execute("DELETE FROM files WHERE source = ?", (key,))
             db.execute("INSERT OR REPLACE INTO forgotten VALUES (?, ?, ?)", (kind, self.forget_key(kind, key), now()))
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.execute("VACUUM")
         self._read_cache.clear()
-        return counts
+        return counts, set(deleted)
 
 
 def _move_model_codings(db: sqlite3.Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import typer
@@ -29,6 +30,8 @@ def forget(
         result = forget_data(project, respondent=respondent, source=source)
     except OttextError as exc:
         fail(str(exc))
+    except sqlite3.Error as exc:  # a damaged or unwritable database (the deletion itself is one transaction)
+        fail(f"{project}: cannot delete from the project database ({exc})")
     if as_json:
         print_json(asdict(result))
         return
