@@ -17,12 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # conftest's PDF build
 
 from conftest import make_blank_pdf, make_docx, make_pdf  # noqa: E402
 
+from ottext.errors import printable  # noqa: E402  (how ottext shows a file name)
+
 OUTSIDE = "outside"
 
 
-def printable(name: str) -> str:
-    """A file name as ottext prints it (bytes that are not UTF-8 shown as \\xNN)."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 ANSWERS = [
     "Too many unallocated cases and no weighting tool",
