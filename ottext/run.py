@@ -252,35 +252,52 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
         paths.update({f"quotes_{c}": out_dir / "quotes" / f"{c}.md" for c in codebook.ids})
     if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
         return paths
+    from ottext.export import ledger
+
     backend = store.get_meta("embedding_backend") or "minilm"
-    jobs = [("passages", ()), *([("topics", ())] if topics else [])]
+    growing = {k: paths[k] for k in ("csv", "jsonl", "documents", "coded_long_csv") if k in paths}
+    key = f"{codebook.hash}|coded={embedder is not None}|ottext={_version('ottext')}"
+    grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
+    since, columns = (grown.mark, grown.columns) if grown else (None, {})
+    jobs = [("passages", (since, columns.get("passages"))), *([("topics", ())] if topics else [])]
     if embedder is not None:  # above AUTO_HEAVY_LIMIT, xlsx and qdpx only by `ottext export`
-        jobs += [("coded", (heavy,)), *([("qdpx", ())] if heavy else []), ("quotes_report", (backend, likert_map))]
+        jobs += [("coded", (heavy, since, columns.get("coded_long"))), *([("qdpx", ())] if heavy else []),
+                 ("quotes_report", (backend, likert_map))]
     written: dict[str, Path] = {}
     for job, args in jobs:
-        written.update(_export_job(store, codebook, out_dir, job, args, embedder))
+        written.update(_export_job(store, codebook, out_dir, job, args, embedder, columns))
+    ledger.record(store, growing, key, columns)
     store.set_meta(EXPORT_STATE_KEY, state)
     return written
 
 
-def _export_job(store: Store, codebook, out_dir: Path, job: str, args: tuple, embedder=None) -> dict[str, Path]:
-    """One independent group of export files."""
+def _export_job(store: Store, codebook, out_dir: Path, job: str, args: tuple, embedder=None,
+                columns: dict | None = None) -> dict[str, Path]:
+    """One independent group of export files (``columns``: where the growing files note the
+    metadata columns of their headers)."""
+    columns = {} if columns is None else columns
     if job == "passages":
         from ottext.export import write_passages
+        from ottext.export.tabular import export_paths
 
-        return write_passages(store, out_dir)
+        columns["passages"] = write_passages(store, out_dir, *args)
+        return export_paths(out_dir)
     if job == "topics":
         from ottext.topics.outputs import write_topic_outputs
 
         return write_topic_outputs(store, codebook, out_dir)
     if job == "coded":
-        from ottext.export.coded import write_coded
+        from ottext.export.coded import grow_coded_csv, write_coded
 
         written = {}
         for key, (name, fmt, shape) in CODED_EXPORTS.items():
-            if fmt == "csv" or args[0]:
+            if fmt == "csv":
+                columns["coded_long"] = grow_coded_csv(store, codebook, out_dir / name, *args[1:])
+            elif args[0]:
                 write_coded(store, codebook, out_dir / name, fmt, shape)
-                written[key] = out_dir / name
+            else:
+                continue
+            written[key] = out_dir / name
         return written
     if job == "qdpx":
         from ottext.export.refi import write_qdpx
@@ -347,13 +364,16 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
         summary.documents_forgotten += len(result.documents) - len(kept)
         result.documents = kept
     existing = store.documents_of(item.source)
+    position = {d.id: n for n, d in enumerate(result.documents)}  # the file's own order
     keep = {d.id for d in result.documents
             if d.id in existing and existing[d.id].content_hash == d.content_hash
             and existing[d.id].settings == settings}
+    moved = {i: position[i] for i in keep if existing[i].position != position[i]}
     todo = [d for d in result.documents if d.id not in keep]
     docs, passages, redactions = [], [], []
     for cleaned in cleaner.clean(todo):
         doc_row, passage_rows, redaction_rows = _rows(cleaned, options, settings, run_id)
+        doc_row["position"] = position[doc_row["id"]]
         docs.append(doc_row)
         passages.extend(passage_rows)
         redactions.extend(redaction_rows)
@@ -364,7 +384,7 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
     removed_docs, removed_passages = store.sync_source(
         source=item.source, path=str(item.path), content_hash=digest, size=len(data),
         settings=settings, run_id=run_id, keep=keep, documents=docs, passages=passages,
-        redactions=redactions)
+        redactions=redactions, moved=moved)
     summary.documents_removed += removed_docs
     summary.passages_removed += removed_passages
     summary.inputs.append({**record, "status": "changed" if state else "new"})

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from pathlib import Path
@@ -17,20 +18,25 @@ PROVENANCE = ["passage_id", "document", "document_id", "respondent", "context", 
 TRAILER = ["model_version", "run_id", "review_status"]
 
 
-def coded_rows(store: Store, codebook: Codebook, shape: str = "long") -> tuple[list[str], list[list]]:
+def coded_rows(store: Store, codebook: Codebook, shape: str = "long", since: int | None = None,
+               columns: list[str] | None = None) -> tuple[list[str], list[list]]:
     """Column names and rows (lists in column order). Long rows exist only for assigned codes;
-    wide has every passage that was coded (low-content passages are left out: they are never coded)."""
+    wide has every passage that was coded (low-content passages are left out: they are never coded).
+    ``since``: only passages of documents added after that mark, with the metadata ``columns`` of
+    the rows already written (a ValueError if they need another one)."""
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
-    codings = store.codings_by_passage()
-    passages = [p for p in store.iter_passages() if p["id"] in codings]
-    meta_cols: dict[str, None] = {}
+    codings = store.codings_by_passage(since)
+    passages = [p for p in store.iter_passages(since) if p["id"] in codings]
+    meta_cols: dict[str, None] = dict.fromkeys(columns or ())
     metas = []
     for p in passages:
         meta = json.loads(p["metadata"] or "{}")
         metas.append(meta)
         for key in meta:
             meta_cols.setdefault(key, None)
+    if columns is not None and len(meta_cols) > len(columns):
+        raise ValueError("new metadata columns")
     base_cols = PROVENANCE[:4] + [f"meta:{k}" for k in meta_cols] + PROVENANCE[4:]
     if shape == "long":
         columns = base_cols + ["code", "code_name", "code_group", "parent", "score"] + TRAILER
@@ -64,10 +70,30 @@ def write_coded(store: Store, codebook: Codebook, path: Path, fmt: str, shape: s
     return len(rows)
 
 
-def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:
-    with atomic_write(path, newline="", encoding="utf-8") as fh:
+def grow_coded_csv(store: Store, codebook: Codebook, path: Path, since: int | None = None,
+                   columns: list[str] | None = None) -> list[str]:
+    """Write the long coded csv, or with ``since`` and the header's metadata ``columns`` append
+    the rows of documents added after that mark (in full if they need a new column). Returns the
+    header's metadata columns."""
+    from ottext.export.ledger import appending
+
+    header = None
+    if since is not None and columns is not None:
+        with contextlib.suppress(ValueError):  # a new metadata column: the header changes
+            header, rows = coded_rows(store, codebook, "long", since, columns)
+    if header is None:
+        header, rows = coded_rows(store, codebook, "long")
+        _csv(path, header, rows, codebook)
+    else:
+        _csv(path, header, rows, codebook, opener=appending)
+    return [c[len("meta:"):] for c in header if c.startswith("meta:")]
+
+
+def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook, opener=None) -> None:
+    with (opener or atomic_write)(path, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(columns)
+        if opener is None:
+            writer.writerow(columns)
         numeric = {"start", "end", "score", *codebook.ids, *(f"{c}_score" for c in codebook.ids)}
         texts = [j for j, c in enumerate(columns) if c not in numeric]  # only text can start a formula
         for row in rows:

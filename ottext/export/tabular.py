@@ -13,12 +13,13 @@ BASE_COLUMNS = ["id", "document", "document_id", "respondent", "start", "end", "
                 "speaker", "low_content", "run_id", "text", "codes", "scores", "model_version"]
 
 
-def passage_rows(store: Store) -> tuple[list[dict], list[str]]:
-    """Rows for every passage, with metadata flattened, and the metadata column names in order."""
+def passage_rows(store: Store, since: int | None = None) -> tuple[list[dict], list[str]]:
+    """Rows for every passage (``since``: of documents added after that mark), with metadata
+    flattened, and the metadata column names in order."""
     rows: list[dict] = []
     meta_cols: dict[str, None] = {}
-    codings = store.codings_by_passage()
-    for r in store.iter_passages():
+    codings = store.codings_by_passage(since)
+    for r in store.iter_passages(since):
         coding = codings.get(r["id"], {})
         metadata = json.loads(r["metadata"] or "{}")
         for key in metadata:
@@ -45,27 +46,44 @@ def export_paths(out_dir: Path, topics: bool = False) -> dict[str, Path]:
     return paths
 
 
-def write_passages(store: Store, out_dir: Path) -> dict[str, Path]:
-    """Write ``passages.csv``, ``passages.jsonl`` and ``documents.jsonl`` into ``out_dir``."""
-    rows, meta_cols = passage_rows(store)
+def write_passages(store: Store, out_dir: Path, since: int | None = None,
+                   columns: list[str] | None = None) -> list[str]:
+    """Write ``passages.csv``, ``passages.jsonl`` and ``documents.jsonl`` into ``out_dir``; returns
+    the metadata columns of the csv header. With ``since`` (and the header's ``columns``) only the
+    rows of documents added after that mark are appended, unless they need a new column."""
+    rows, meta_cols = passage_rows(store, since)
+    if since is not None and columns is not None and set(meta_cols) <= set(columns):
+        meta_cols = columns
+    elif since is not None:  # a new metadata column: the header changes, so every row is written
+        since = None
+        rows, meta_cols = passage_rows(store)
     paths = export_paths(out_dir)
-    with atomic_write(paths["csv"], newline="", encoding="utf-8") as fh:
+    with _open(paths["csv"], since, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(BASE_COLUMNS + meta_cols)
+        if since is None:
+            writer.writerow(BASE_COLUMNS + meta_cols)
         for row in rows:
             writer.writerow([_flat(row[c]) if c in ("codes", "scores") else safe_cell(row[c]) for c in BASE_COLUMNS]
                             + [safe_cell(row["metadata"].get(c, "")) for c in meta_cols])
-    with atomic_write(paths["jsonl"], encoding="utf-8") as fh:
+    with _open(paths["jsonl"], since, encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    write_documents_jsonl(store, paths["documents"])
-    return paths
+    write_documents_jsonl(store, paths["documents"], since)
+    return meta_cols
 
 
-def write_documents_jsonl(store: Store, path: Path) -> None:
-    """The cleaned, redacted document texts that passage offsets index into."""
-    with atomic_write(path, encoding="utf-8") as fh:
-        for r in store.iter_documents():
+def _open(path: Path, since: int | None, **kwargs):
+    """A whole new file (``since`` None) or the end of the existing one."""
+    from ottext.export.ledger import appending
+
+    return atomic_write(path, **kwargs) if since is None else appending(path, **kwargs)
+
+
+def write_documents_jsonl(store: Store, path: Path, since: int | None = None) -> None:
+    """The cleaned, redacted document texts that passage offsets index into (``since``: append
+    those added after that mark)."""
+    with _open(path, since, encoding="utf-8") as fh:
+        for r in store.iter_documents(since):
             fh.write(json.dumps({
                 "id": r["id"], "document": r["source"], "kind": r["kind"],
                 "respondent": r["respondent"], "context": r["context"],

@@ -20,71 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from ottext.errors import Errors, StoreError
+from ottext.store.schema import SCHEMA_VERSION, create
 
-SCHEMA_VERSION = 3  # 2: the forgotten table; 3: model codings one row per passage
 DB_NAME = "project.db"
 LOCK_NAME = ".ottext.lock"
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
-  summary TEXT
-);
-CREATE TABLE IF NOT EXISTS files (
-  source TEXT PRIMARY KEY, path TEXT NOT NULL, content_hash TEXT NOT NULL, size INTEGER NOT NULL,
-  settings TEXT NOT NULL, run_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-  id TEXT PRIMARY KEY, source TEXT NOT NULL, kind TEXT NOT NULL, respondent TEXT,
-  context TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}',
-  content_hash TEXT NOT NULL, settings TEXT NOT NULL, text TEXT NOT NULL,
-  removed TEXT NOT NULL DEFAULT '[]', run_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-CREATE TABLE IF NOT EXISTS passages (
-  id TEXT PRIMARY KEY,
-  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-  seq INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
-  context TEXT NOT NULL DEFAULT '', speaker TEXT, low_content INTEGER NOT NULL DEFAULT 0,
-  run_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS passages_document ON passages(document_id, seq);
-CREATE TABLE IF NOT EXISTS redactions (
-  document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-  placeholder TEXT NOT NULL, kind TEXT NOT NULL, original TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS redactions_document ON redactions(document_id);
-CREATE TABLE IF NOT EXISTS embeddings (
-  embedder TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
-  PRIMARY KEY (embedder, text_hash)
-);
-CREATE TABLE IF NOT EXISTS codings (
-  passage_id TEXT NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
-  code TEXT NOT NULL, score REAL, assigned INTEGER NOT NULL, source TEXT NOT NULL,
-  model_version TEXT, run_id TEXT NOT NULL,
-  PRIMARY KEY (passage_id, code, source)
-);
-CREATE INDEX IF NOT EXISTS codings_source ON codings(source, model_version);
-CREATE TABLE IF NOT EXISTS model_codings (
-  passage_id TEXT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
-  model_version TEXT NOT NULL, scores TEXT NOT NULL, codes TEXT NOT NULL, run_id TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS topics (
-  id INTEGER PRIMARY KEY, label TEXT NOT NULL, terms TEXT NOT NULL, centroid BLOB NOT NULL,
-  run_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS topic_assignments (
-  passage_id TEXT PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
-  topic_id INTEGER NOT NULL, similarity REAL NOT NULL, run_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS forgotten (
-  kind TEXT NOT NULL, key_hash TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, key_hash)
-);
-CREATE TABLE IF NOT EXISTS problems (
-  run_id TEXT NOT NULL, source TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL
-);
-"""
+_FILE_ORDER = "LEFT JOIN files f ON f.source = d.source"
+_ORDER = "f.seq, d.position, d.id"  # reading order of documents
+_DESC = "f.seq DESC, d.position DESC, d.id DESC"
 
 
 def now() -> str:
@@ -97,6 +39,7 @@ class StoredDocument:
     source: str
     content_hash: str
     settings: str
+    position: int = 0
 
 
 class Store:
@@ -122,14 +65,8 @@ class Store:
         if found > SCHEMA_VERSION:
             self.db.close()
             raise StoreError(Errors.E302, file=self.path, found=found, known=SCHEMA_VERSION)
-        with self.transaction():  # idempotent: adds any table a newer ottext introduced
-            for stmt in SCHEMA.split(";"):
-                if stmt.strip():
-                    self.db.execute(stmt)
-            if 0 < found < 3:
-                _move_model_codings(self.db)
-            if found < SCHEMA_VERSION:
-                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        with self.transaction():  # idempotent: adds any table or trigger a newer ottext introduced
+            create(self.db, found)
         self._lock_fd: int | None = None
         self._read_cache: dict[str, tuple[str, object]] = {}
 
@@ -224,17 +161,18 @@ class Store:
         return row["source"] if row else None
 
     def documents_of(self, source: str) -> dict[str, StoredDocument]:
-        rows = self.db.execute("SELECT id, source, content_hash, settings FROM documents WHERE source = ?",
+        rows = self.db.execute("SELECT id, source, content_hash, settings, position FROM documents WHERE source = ?",
                                (source,))
-        return {r["id"]: StoredDocument(r["id"], r["source"], r["content_hash"], r["settings"]) for r in rows}
+        return {r[0]: StoredDocument(*r) for r in rows}
 
     def sync_source(self, *, source: str, path: str, content_hash: str, size: int, settings: str,
                     run_id: str, keep: set[str], documents: list[dict], passages: list[dict],
-                    redactions: list[dict]) -> tuple[int, int]:
+                    redactions: list[dict], moved: dict[str, int] | None = None) -> tuple[int, int]:
         """Replace one source file's documents in one transaction.
 
-        ``keep`` are ids of unchanged documents; every other stored document of the source is
-        replaced by ``documents`` (new or changed) or removed. Returns how many documents were
+        ``keep`` are ids of unchanged documents (``moved``: those of them now at another position in
+        the file); every other stored document of the source is replaced by ``documents`` (new or
+        changed, each with its ``position`` in the file) or removed. Returns how many documents were
         removed and how many passages were deleted (those of removed and of changed documents).
         """
         with self.transaction() as db:
@@ -245,10 +183,13 @@ class Store:
             gone = sum(db.execute("SELECT COUNT(*) FROM passages WHERE document_id = ?", (i,)).fetchone()[0]
                        for i in stale)
             db.executemany("DELETE FROM documents WHERE id = ?", [(i,) for i in stale])
+            db.executemany("UPDATE documents SET position = ? WHERE id = ?", [(n, i) for i, n in (moved or {}).items()])
+            added = db.execute("SELECT COALESCE(MAX(added), 0) FROM documents").fetchone()[0]
             db.executemany(
                 "INSERT INTO documents (id, source, kind, respondent, context, metadata, content_hash,"
-                " settings, text, removed, run_id) VALUES (:id, :source, :kind, :respondent, :context,"
-                " :metadata, :content_hash, :settings, :text, :removed, :run_id)", documents)
+                " settings, text, removed, run_id, position, added) VALUES (:id, :source, :kind, :respondent,"
+                " :context, :metadata, :content_hash, :settings, :text, :removed, :run_id, :position, :added)",
+                [{**d, "added": added + n} for n, d in enumerate(documents, start=1)])
             db.executemany(
                 'INSERT INTO passages (id, document_id, seq, start, "end", text, context, speaker,'
                 " low_content, run_id) VALUES (:id, :document_id, :seq, :start, :end, :text,"
@@ -257,9 +198,9 @@ class Store:
                 "INSERT INTO redactions VALUES (:document_id, :placeholder, :kind, :original)",
                 redactions)
             db.execute(
-                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source) DO UPDATE SET"
-                " path = excluded.path, content_hash = excluded.content_hash, size = excluded.size,"
-                " settings = excluded.settings, run_id = excluded.run_id",
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM files))"
+                " ON CONFLICT(source) DO UPDATE SET path = excluded.path, content_hash = excluded.content_hash,"
+                " size = excluded.size, settings = excluded.settings, run_id = excluded.run_id",
                 (source, path, content_hash, size, settings, run_id))
         return removed, gone
 
@@ -298,18 +239,45 @@ class Store:
         }
         return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
 
-    def iter_passages(self) -> Iterator[sqlite3.Row]:
-        """Passages with their document's provenance, in a stable order."""
-        yield from self._cached("passages", lambda: list(self.db.execute(
-            'SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker,'
-            " p.low_content, p.run_id, d.source, d.kind, d.respondent, d.metadata"
-            " FROM passages p JOIN documents d ON d.id = p.document_id"
-            " ORDER BY d.source, d.id, p.seq")))
+    def iter_passages(self, since: int | None = None) -> Iterator[sqlite3.Row]:
+        """Passages with their document's provenance, in reading order: files in the order they were
+        first read, each file's documents in its own order. ``since``: only documents added after
+        that number (see ``added_mark``)."""
+        sql = ('SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker,'
+               " p.low_content, p.run_id, d.source, d.kind, d.respondent, d.metadata"
+               f" FROM passages p JOIN documents d ON d.id = p.document_id {_FILE_ORDER}"
+               f"{' WHERE d.added > ?' if since is not None else ''} ORDER BY {_ORDER}, p.seq")
+        if since is not None:
+            yield from self.db.execute(sql, (since,))
+        else:
+            yield from self._cached("passages", lambda: list(self.db.execute(sql)))
 
-    def iter_documents(self) -> Iterator[sqlite3.Row]:
+    def iter_documents(self, since: int | None = None) -> Iterator[sqlite3.Row]:
+        """Documents in reading order (``since`` as for ``iter_passages``)."""
         yield from self.db.execute(
-            "SELECT id, source, kind, respondent, context, metadata, text FROM documents"
-            " ORDER BY source, id")
+            "SELECT d.id, d.source, d.kind, d.respondent, d.context, d.metadata, d.text FROM documents d"
+            f" {_FILE_ORDER}{' WHERE d.added > ?' if since is not None else ''} ORDER BY {_ORDER}",
+            () if since is None else (since,))
+
+    def added_mark(self) -> int:
+        """The number of the newest document: documents added later have larger numbers."""
+        return self.db.execute("SELECT COALESCE(MAX(added), 0) FROM documents").fetchone()[0]
+
+    def order_keys(self, since: int) -> tuple[tuple | None, tuple | None]:
+        """Reading-order keys of the last document up to ``since`` and of the first one after it."""
+        key = f"f.seq, d.position, d.id FROM documents d {_FILE_ORDER}"
+        last = self.db.execute(f"SELECT {key} WHERE d.added <= ? ORDER BY {_DESC} LIMIT 1", (since,)).fetchone()
+        first = self.db.execute(f"SELECT {key} WHERE d.added > ? ORDER BY {_ORDER} LIMIT 1", (since,)).fetchone()
+        return (tuple(last) if last else None), (tuple(first) if first else None)
+
+    def edits(self) -> int:
+        """How many stored rows have been changed or deleted (or given human decisions), ever."""
+        return self.db.execute("SELECT n FROM edits").fetchone()[0]
+
+    def coded_up_to(self, since: int) -> int:
+        """How many passages of documents up to ``since`` have model codings."""
+        return self.db.execute("SELECT COUNT(*) FROM model_codings c JOIN passages p ON p.id = c.passage_id"
+                               " JOIN documents d ON d.id = p.document_id WHERE d.added <= ?", (since,)).fetchone()[0]
 
     # embeddings cache ------------------------------------------------------------------------
     def get_vectors(self, embedder_id: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:
@@ -333,38 +301,47 @@ class Store:
     def passages_to_code(self, model_version: str) -> list[sqlite3.Row]:
         """Passages (not low-content) without codings from this model version."""
         return list(self.db.execute(
-            "SELECT p.id, p.text, p.context FROM passages p JOIN documents d ON d.id = p.document_id"
+            f"SELECT p.id, p.text, p.context FROM passages p JOIN documents d ON d.id = p.document_id {_FILE_ORDER}"
             " WHERE p.low_content = 0 AND NOT EXISTS (SELECT 1 FROM model_codings c WHERE c.passage_id = p.id"
-            " AND c.model_version = ?) ORDER BY d.source, d.id, p.seq", (model_version,)))
+            f" AND c.model_version = ?) ORDER BY {_ORDER}, p.seq", (model_version,)))
 
     def put_model_codings(self, rows: list[tuple[str, dict[str, float], list[str]]], model_version: str,
                           run_id: str) -> None:
         """The model's scores and assigned codes for these passages, replacing its earlier ones (human
         decisions are never touched)."""
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO model_codings VALUES (?, ?, ?, ?, ?)",
+            db.executemany("INSERT INTO model_codings VALUES (?, ?, ?, ?, ?) ON CONFLICT(passage_id) DO UPDATE SET"
+                           " model_version = excluded.model_version, scores = excluded.scores,"
+                           " codes = excluded.codes, run_id = excluded.run_id",  # an update: counted as an edit
                            [(pid, model_version, json.dumps(scores), json.dumps(codes), run_id)
                             for pid, scores, codes in rows])
 
-    def codings_by_passage(self) -> dict[str, dict]:
-        """For each coded passage: the model's scores, the codes in force (the model's, with every
-        human decision applied on top: a coder's latest decision on a code wins), the model version
-        and the review status (``model`` or ``reviewed by NAME, ...``). Callers must not modify it."""
+    def codings_by_passage(self, since: int | None = None) -> dict[str, dict]:
+        """For each coded passage (``since``: of documents added after that mark): the model's
+        scores, the codes in force (the model's, with every human decision applied on top: a coder's
+        latest decision on a code wins), the model version and the review status (``model`` or
+        ``reviewed by NAME, ...``). Callers must not modify it."""
+        if since is not None:
+            return self._codings_by_passage(since)
         return self._cached("codings", self._codings_by_passage)
 
-    def _codings_by_passage(self) -> dict[str, dict]:
+    def _codings_by_passage(self, since: int | None = None) -> dict[str, dict]:
         out: dict[str, dict] = {}
         rows = self.db.cursor()
         rows.row_factory = None  # plain tuples: this reads a row per coded passage
         loads = json.loads
+        scope, args = ("", ()) if since is None else (
+            " AND passage_id IN (SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
+            " WHERE d.added > ?)", (since,))
         for pid, version, scores, codes in rows.execute(
-                "SELECT passage_id, model_version, scores, codes FROM model_codings ORDER BY passage_id"):
+                f"SELECT passage_id, model_version, scores, codes FROM model_codings WHERE 1{scope}"
+                " ORDER BY passage_id", args):
             out[pid] = {"scores": loads(scores), "codes": loads(codes), "model_version": version,
                         "review_status": "model"}
         decisions: dict[str, dict[str, int]] = {}
         coders: dict[str, set[str]] = {}
         for r in self.db.execute("SELECT passage_id, code, assigned, source FROM codings WHERE source LIKE 'coder:%'"
-                                 " ORDER BY run_id, source"):
+                                 f"{scope} ORDER BY run_id, source", args):
             decisions.setdefault(r["passage_id"], {})[r["code"]] = r["assigned"]
             coders.setdefault(r["passage_id"], set()).add(r["source"][len("coder:"):])
         for pid, decided in decisions.items():
@@ -473,18 +450,3 @@ class Store:
         self.db.execute("VACUUM")
         self._read_cache.clear()
         return counts, set(deleted)
-
-
-def _move_model_codings(db: sqlite3.Connection) -> None:
-    """Schema 1-2 kept a model coding row per passage and code; schema 3 keeps one per passage."""
-    grouped: dict[str, tuple[str, str, dict, list]] = {}
-    for pid, code, score, assigned, version, run_id in db.execute(
-            "SELECT passage_id, code, score, assigned, model_version, run_id FROM codings WHERE source = 'model'"
-            " ORDER BY passage_id, rowid"):
-        entry = grouped.setdefault(pid, (version, run_id, {}, []))
-        entry[2][code] = score
-        if assigned:
-            entry[3].append(code)
-    db.executemany("INSERT OR REPLACE INTO model_codings VALUES (?, ?, ?, ?, ?)",
-                   [(pid, v, json.dumps(sc), json.dumps(cs), r) for pid, (v, r, sc, cs) in grouped.items()])
-    db.execute("DELETE FROM codings WHERE source = 'model'")
