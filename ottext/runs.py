@@ -29,10 +29,10 @@ def package_versions() -> dict[str, str]:
 
 def code_counts(store: Store, codebook: Codebook) -> dict[str, int]:
     """Passages carrying each code now (a child brings its parent)."""
-    counts: Counter[str] = Counter()
-    for coding in store.codings_by_passage().values():
-        counts.update(codebook.roll_up([c for c in coding["codes"] if c in codebook]))
-    return {c: counts.get(c, 0) for c in codebook.ids}
+    from ottext.export.view import coded_view
+
+    view = coded_view(store, codebook)
+    return dict(zip(view.code_ids, (int(n) for n in view.codes.sum(axis=0)), strict=True))
 
 
 def topic_sizes(store: Store) -> dict[str, int]:

@@ -45,9 +45,10 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns]
 
 
-def appendable(store: Store, paths: dict[str, Path], key: str) -> Ledger | None:
-    """The ledger if rows can be appended to every file in ``paths``, else None (write in full)."""
-    raw = store.get_meta(LEDGER_KEY)
+def appendable(store: Store, paths: dict[str, Path], key: str, name: str = LEDGER_KEY) -> Ledger | None:
+    """The ledger (stored under ``name``) if rows can be appended to every file in ``paths``, else
+    None (write in full)."""
+    raw = store.get_meta(name)
     if not raw:
         return None
     try:
@@ -56,7 +57,7 @@ def appendable(store: Store, paths: dict[str, Path], key: str) -> Ledger | None:
         return None
     if ledger.key != key or ledger.edits != store.edits() or set(ledger.files) != set(paths):
         return None
-    if any(_stat(path) != ledger.files[name] for name, path in paths.items()):
+    if any(_stat(path) != ledger.files[file] for file, path in paths.items()):
         return None  # a file was changed, removed or half-written since
     last, first = store.order_keys(ledger.mark)
     if first is not None and (None in first or (last is not None and (None in last or first <= last))):
@@ -66,12 +67,13 @@ def appendable(store: Store, paths: dict[str, Path], key: str) -> Ledger | None:
     return ledger
 
 
-def record(store: Store, paths: dict[str, Path], key: str, columns: dict[str, list[str]]) -> None:
-    """Remember what the files in ``paths`` now hold."""
+def record(store: Store, paths: dict[str, Path], key: str, columns: dict[str, list[str]],
+           name: str = LEDGER_KEY) -> None:
+    """Remember (under ``name``) what the files in ``paths`` now hold."""
     mark = store.added_mark()
     ledger = Ledger(key=key, edits=store.edits(), mark=mark, coded=store.coded_up_to(mark), columns=columns,
-                    files={name: _stat(path) for name, path in paths.items()})
-    store.set_meta(LEDGER_KEY, json.dumps(asdict(ledger), sort_keys=True))
+                    files={file: _stat(path) for file, path in paths.items()})
+    store.set_meta(name, json.dumps(asdict(ledger), sort_keys=True))
 
 
 def forget(store: Store) -> None:

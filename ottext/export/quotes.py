@@ -62,24 +62,30 @@ def _attribution(source: str, respondent: str | None, metadata: dict) -> str:
     return ", ".join([who, *extra])
 
 
-def _candidates(store: Store, codebook: Codebook) -> list[tuple]:
-    """Every coded passage of readable length: (row, metadata, trimmed text, codes in force, scores).
-    Computed once per state of the store, however many packs are made."""
-    def compute() -> list[tuple]:
-        codings = store.codings_by_passage()
-        out = []
-        for p in store.iter_passages():
-            coding = codings.get(p["id"])
-            if not coding:
-                continue
-            text = trim(p["text"])
-            if len(text.split()) < MIN_WORDS:
-                continue
-            codes = frozenset(codebook.roll_up([c for c in coding["codes"] if c in codebook]))
-            out.append((p, json.loads(p["metadata"] or "{}"), text, codes, coding["scores"]))
-        return sorted(out, key=lambda item: item[0]["id"])
+def _pool(store: Store, codebook: Codebook, required: list[str], where: dict[str, str]) -> list[tuple]:
+    """The passages a pack chooses from, in passage-id order: coded with every ``required`` code (a
+    child implies its parent), of readable length, matching ``where``, and above ``MAX_POOL`` only
+    the most confident for the first code. Items: (row, metadata, trimmed text, score, person)."""
+    from ottext.export.view import coded_view
 
-    return store._cached(f"quote_candidates:{codebook.hash}", compute)
+    view = coded_view(store, codebook)
+    mask = view.quotable & view.codes[:, [view.column(c) for c in required]].all(axis=1)
+    if where:
+        lowered = [{k.lower(): str(v).lower() for k, v in m.items()} for m in view.parsed_metas()]
+        fits = np.array([all(m.get(k) == v for k, v in where.items()) for m in lowered] or [False])
+        if len(view.meta):
+            mask &= fits[view.meta]
+    rows = np.flatnonzero(mask)
+    scores = np.nan_to_num(view.scores[rows, view.column(required[0])], nan=0.0)
+    ids = view.ids[rows]
+    if len(rows) > MAX_POOL:  # a large study: the most confident passages (ties by id) are the pool
+        keep = np.lexsort((ids, -scores))[:MAX_POOL]
+        rows, scores, ids = rows[keep], scores[keep], ids[keep]
+    order = np.argsort(ids, kind="stable")
+    found = store.passages_by_id(ids[order].tolist())
+    return [(found[pid], json.loads(found[pid]["metadata"] or "{}"), trim(found[pid]["text"]), float(score),
+             int(view.person[row])) for pid, score, row in zip(ids[order].tolist(), scores[order], rows[order],
+                                                               strict=True)]
 
 
 def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedder, n: int = 5,
@@ -91,26 +97,15 @@ def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedde
         if c not in codebook:
             raise KeyError(c)
     where = {k.lower(): v.lower() for k, v in (where or {}).items()}
-    pool = []
-    for p, meta, text, codes, scores in _candidates(store, codebook):
-        if not all(c in codes for c in required):
-            continue
-        if where:
-            lowered = {k.lower(): str(v).lower() for k, v in meta.items()}
-            if any(lowered.get(k) != v for k, v in where.items()):
-                continue
-        pool.append((p, meta, text, float(scores.get(code, 0.0))))
+    pool = _pool(store, codebook, required, where)
     if not pool:
         return []
-    if len(pool) > MAX_POOL:  # a large study: the most confident passages (ties by id) are the pool
-        keep = sorted(range(len(pool)), key=lambda i: (-pool[i][3], pool[i][0]["id"]))[:MAX_POOL]
-        pool = [pool[i] for i in sorted(keep)]
     vectors = embedder.embed([item[0]["text"] for item in pool])
     centroid = vectors.mean(axis=0)
     centroid /= np.linalg.norm(centroid) or 1.0
     centrality = vectors @ centroid
     relevance = 0.5 * np.array([item[3] for item in pool]) + 0.5 * centrality
-    people = [item[0]["respondent"] or item[0]["source"] for item in pool]
+    people = [item[4] for item in pool]
     number = {p: i for i, p in enumerate(dict.fromkeys(people))}
     person = np.array([number[p] for p in people])
     used = np.zeros(person.max() + 1, dtype=np.int64)  # quotes taken per respondent (or document)

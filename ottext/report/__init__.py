@@ -8,8 +8,7 @@ for each code. A respondent is the survey respondent id, or the document for oth
 
 from __future__ import annotations
 
-import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
@@ -35,46 +34,39 @@ svg .lbl{font-size:12px}svg .val,svg .num{font-size:11px}svg .ttl{font-size:14px
 """
 
 
-def _respondent(p) -> str:
-    return f"{p['source']}#{p['respondent']}" if p["respondent"] else p["source"]
-
-
 def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict:
     """Everything the report shows, as plain data (tested separately from the HTML)."""
-    codings = store.codings_by_passage()
-    passages = [p for p in store.iter_passages() if p["id"] in codings]
-    coded = {p["id"]: set(codebook.roll_up([c for c in codings[p["id"]]["codes"] if c in codebook])) for p in passages}
-    respondents = {_respondent(p) for p in passages}
+    from ottext.export.view import coded_view
+
+    view = coded_view(store, codebook)
     per_code = {}
-    for code in codebook.ids:
-        hits = [p for p in passages if code in coded[p["id"]]]
-        who = {_respondent(p) for p in hits}
-        per_code[code] = {"passages": len(hits), "respondents": len(who),
-                          "share": round(len(who) / len(respondents), 3) if respondents else 0.0}
-    index = {c: i for i, c in enumerate(codebook.ids)}
-    has = np.zeros((len(passages), len(index)), dtype=np.int64)  # passage x code, 1 where coded
-    for row, p in enumerate(passages):
-        has[row, [index[c] for c in coded[p["id"]] if c in index]] = 1
+    n_people = int(np.unique(view.person).size)
+    for j, code in enumerate(view.code_ids):
+        hits = view.codes[:, j]
+        who = int(np.unique(view.person[hits]).size)
+        per_code[code] = {"passages": int(hits.sum()), "respondents": who,
+                          "share": round(who / n_people, 3) if n_people else 0.0}
+    has = view.codes.astype(np.int64)  # passage x code, 1 where coded
     co = (has.T @ has).tolist()
-    metas = {p["id"]: json.loads(p["metadata"] or "{}") for p in passages}
-    by = by or _default_by(metas.values())
-    groups: dict[str, set[str]] = defaultdict(set)
-    group_hits: dict[tuple[str, str], set[str]] = defaultdict(set)
+    metas = view.parsed_metas()
+    used = np.unique(view.meta)
+    by = by or _default_by(metas[i] for i in used)
+    by_group, group_sizes = {}, {}
     if by:
-        for p in passages:
-            g = metas[p["id"]].get(by)
-            if not g:
-                continue
-            groups[g].add(_respondent(p))
-            for code in coded[p["id"]]:
-                group_hits[(g, code)].add(_respondent(p))
-    by_group = {g: {c: round(len(group_hits[(g, c)]) / len(members), 3) for c in codebook.ids}
-                for g, members in sorted(groups.items())}
-    models = Counter(codings[p["id"]]["model_version"] for p in passages)
-    return {"passages": len(passages), "respondents": len(respondents), "per_code": per_code,
-            "cooccurrence": co, "by": by, "by_group": by_group,
-            "group_sizes": {g: len(m) for g, m in sorted(groups.items())},
-            "model_versions": sorted(models), "documents": store.counts()["documents"]}
+        labels = sorted({str(metas[i][by]) for i in used if metas[i].get(by)})
+        number = {g: n for n, g in enumerate(labels)}
+        group_of_meta = np.array([number.get(str(m.get(by)), -1) if m.get(by) else -1 for m in metas] or [-1])
+        group = group_of_meta[view.meta] if len(view.meta) else np.zeros(0, dtype=np.int64)
+        for n, g in enumerate(labels):
+            members = group == n
+            people = np.unique(view.person[members])
+            group_sizes[g] = int(people.size)
+            by_group[g] = {c: round(np.unique(view.person[members & view.codes[:, j]]).size / people.size, 3)
+                           for j, c in enumerate(view.code_ids)}
+    return {"passages": int(len(view.ids)), "respondents": n_people, "per_code": per_code,
+            "cooccurrence": co, "by": by, "by_group": by_group, "group_sizes": group_sizes,
+            "model_versions": sorted({view.versions[i] for i in np.unique(view.version)}),
+            "documents": store.counts()["documents"]}
 
 
 def _default_by(metas) -> str | None:

@@ -25,6 +25,9 @@ from ottext.store.schema import SCHEMA_VERSION, create
 DB_NAME = "project.db"
 LOCK_NAME = ".ottext.lock"
 _FILE_ORDER = "LEFT JOIN files f ON f.source = d.source"
+_PASSAGES = ('SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker, p.low_content,'
+             " p.run_id, d.source, d.kind, d.respondent, d.metadata"
+             " FROM passages p JOIN documents d ON d.id = p.document_id")
 _ORDER = "f.seq, d.position, d.id"  # reading order of documents
 _DESC = "f.seq DESC, d.position DESC, d.id DESC"
 
@@ -243,14 +246,23 @@ class Store:
         """Passages with their document's provenance, in reading order: files in the order they were
         first read, each file's documents in its own order. ``since``: only documents added after
         that number (see ``added_mark``)."""
-        sql = ('SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker,'
-               " p.low_content, p.run_id, d.source, d.kind, d.respondent, d.metadata"
-               f" FROM passages p JOIN documents d ON d.id = p.document_id {_FILE_ORDER}"
+        sql = (f"{_PASSAGES} {_FILE_ORDER}"
                f"{' WHERE d.added > ?' if since is not None else ''} ORDER BY {_ORDER}, p.seq")
         if since is not None:
             yield from self.db.execute(sql, (since,))
         else:
             yield from self._cached("passages", lambda: list(self.db.execute(sql)))
+
+    def passages_by_id(self, ids: list[str]) -> dict[str, sqlite3.Row]:
+        """These passages (as ``iter_passages`` gives them), by id; ids not stored are left out."""
+        out: dict[str, sqlite3.Row] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            for r in self.db.execute(
+                    f"{_PASSAGES} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk):
+                out[r["id"]] = r
+        return out
 
     def iter_documents(self, since: int | None = None) -> Iterator[sqlite3.Row]:
         """Documents in reading order (``since`` as for ``iter_passages``)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,24 +16,28 @@ WELL_COVERED = 0.4  # a topic is covered by a code when at least this share of i
 
 
 def topic_tables(store: Store, codebook: Codebook) -> tuple[list[dict], list[dict]]:
-    """Rows of the topic table and of the topic-by-code table."""
+    """Rows of the topic table and of the topic-by-code table (a child code counts for its parent)."""
+    from ottext.export.view import coded_view
+
     topics = store.topics()
-    assignments = store.topic_assignments()
-    texts = {r["id"]: r["text"] for r in store.iter_passages()}
-    codings = store.codings_by_passage()
+    view = coded_view(store, codebook)
+    row_of = {pid: i for i, pid in enumerate(view.ids.tolist())}
     members: dict[int, list[tuple[float, str]]] = {t["id"]: [] for t in topics}
-    for pid, (tid, sim) in assignments.items():
-        if tid in members and pid in texts:
+    for pid, (tid, sim) in store.topic_assignments().items():
+        if tid in members:
             members[tid].append((sim, pid))
+    ranked = {tid: sorted(m, key=lambda m: (-round(m[0], 6), m[1])) for tid, m in members.items()}
+    texts = {pid: r["text"] for pid, r in
+             store.passages_by_id([pid for m in ranked.values() for _, pid in m[:N_REPRESENTATIVE]]).items()}
     table, by_code = [], []
     for t in topics:
-        ranked = sorted(members[t["id"]], key=lambda m: (-round(m[0], 6), m[1]))
-        reps = [texts[pid] for _, pid in ranked[:N_REPRESENTATIVE]]
-        size = len(ranked)
+        reps = [texts[pid] for _, pid in ranked[t["id"]] if pid in texts][:N_REPRESENTATIVE]
+        size = len(ranked[t["id"]])
         table.append({"topic": t["id"], "label": t["label"], "size": size, "top_terms": "; ".join(t["terms"]),
                       **{f"passage_{i + 1}": (reps[i] if i < len(reps) else "") for i in range(N_REPRESENTATIVE)}})
-        counts = Counter(c for _, pid in ranked for c in codings.get(pid, {}).get("codes", ()))
-        shares = {code: counts[code] / size if size else 0.0 for code in codebook.ids}
+        rows = [row_of[pid] for _, pid in ranked[t["id"]] if pid in row_of]
+        counts = view.codes[rows].sum(axis=0) if rows else np.zeros(len(view.code_ids), dtype=np.int64)
+        shares = {code: float(counts[j]) / size if size else 0.0 for j, code in enumerate(view.code_ids)}
         best = max(shares, key=lambda c: shares[c]) if shares else ""
         by_code.append({"topic": t["id"], "label": t["label"], "size": size, "best_code": best,
                         "best_share": round(shares.get(best, 0.0), 3),
