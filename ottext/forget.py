@@ -107,8 +107,8 @@ def _rewrite_exports(store: Store, out_dir: Path, result: ForgetResult) -> None:
     """Rewrite every export of the last run; delete export files this state would not write (a
     workbook or qdpx left from when the project was smaller), so no stale copy keeps the data."""
     from ottext.codebook import load_codebook
+    from ottext.export.bundle import CODED_EXPORTS, EXPORT_STATE_KEY, write_exports
     from ottext.export.tabular import export_paths
-    from ottext.run import CODED_EXPORTS, EXPORT_STATE_KEY, write_exports
 
     if not out_dir.is_dir():
         return

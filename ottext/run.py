@@ -166,6 +166,8 @@ def run_project(
 
         remember_export_options(store, topics=options.topics, coded=options.code, likert_map=options.likert_map,
                                 codebook=options.codebook, backend=options.backend)
+        from ottext.export.bundle import write_exports
+
         exports = write_exports(store, codebook, Path(project) / "exports", options.topics,
                                 embedder if options.code else None, options.likert_map)
         clock = _lap(summary, "export", clock)
@@ -220,113 +222,7 @@ class LazyCleaner:
         return self._cleaner.clean(documents)
 
 
-EXPORT_STATE_KEY = "exports_state"
 CODE_CHUNK = 256
-AUTO_HEAVY_LIMIT = 50_000  # coded passages above which `ottext run` skips the xlsx and qdpx exports
-
-
-CODED_EXPORTS = {"coded_long_csv": ("coded_long.csv", "csv", "long"),
-                 "coded_wide_xlsx": ("coded_wide.xlsx", "xlsx", "wide")}
-
-
-def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=None,
-                  likert_map: Path | None = None) -> dict[str, Path]:
-    """Write every export, unless the store has not changed since they were last written. When
-    passages are coded (``embedder`` given) that includes coded excerpts (csv, xlsx), a REFI-QDA
-    project, a quote pack per code and the HTML report (with health-check scores if a map is given)."""
-    from ottext.export.tabular import export_paths
-
-    map_key = ""
-    if likert_map is not None:
-        from ottext.scores import map_survey
-
-        survey = map_survey(likert_map)
-        map_key = sha256_bytes(likert_map.read_bytes() + (survey.read_bytes() if survey and survey.is_file() else b""))
-    state = (store.state_key() + f"|topics={topics}|codebook={codebook.hash}|coded={embedder is not None}"
-             f"|map={map_key}")
-    paths = export_paths(out_dir, topics)
-    if embedder is not None:
-        heavy = len(store.codings_by_passage()) <= AUTO_HEAVY_LIMIT
-        paths.update({k: out_dir / name for k, (name, fmt, _) in CODED_EXPORTS.items() if heavy or fmt == "csv"})
-        paths.update({"report": out_dir / "report.html"} | ({"qdpx": out_dir / "project.qdpx"} if heavy else {}))
-        paths.update({f"quotes_{c}": out_dir / "quotes" / f"{c}.md" for c in codebook.ids})
-    if store.get_meta(EXPORT_STATE_KEY) == state and all(p.exists() for p in paths.values()):
-        return paths
-    from ottext.export import ledger
-
-    backend = store.get_meta("embedding_backend") or "minilm"
-    growing = {k: paths[k] for k in ("csv", "jsonl", "documents", "coded_long_csv") if k in paths}
-    key = f"{codebook.hash}|coded={embedder is not None}|ottext={_version('ottext')}"
-    grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
-    since, columns = (grown.mark, grown.columns) if grown else (None, {})
-    jobs = [("passages", (since, columns.get("passages"))), *([("topics", ())] if topics else [])]
-    if embedder is not None:  # above AUTO_HEAVY_LIMIT, xlsx and qdpx only by `ottext export`
-        jobs += [("coded", (heavy, since, columns.get("coded_long"))), *([("qdpx", ())] if heavy else []),
-                 ("quotes_report", (backend, likert_map))]
-    written: dict[str, Path] = {}
-    for job, args in jobs:
-        written.update(_export_job(store, codebook, out_dir, job, args, embedder, columns))
-    ledger.record(store, growing, key, columns)
-    store.set_meta(EXPORT_STATE_KEY, state)
-    return written
-
-
-def _export_job(store: Store, codebook, out_dir: Path, job: str, args: tuple, embedder=None,
-                columns: dict | None = None) -> dict[str, Path]:
-    """One independent group of export files (``columns``: where the growing files note the
-    metadata columns of their headers)."""
-    columns = {} if columns is None else columns
-    if job == "passages":
-        from ottext.export import write_passages
-        from ottext.export.tabular import export_paths
-
-        columns["passages"] = write_passages(store, out_dir, *args)
-        return export_paths(out_dir)
-    if job == "topics":
-        from ottext.topics.outputs import write_topic_outputs
-
-        return write_topic_outputs(store, codebook, out_dir)
-    if job == "coded":
-        from ottext.export.coded import grow_coded_csv, write_coded
-
-        written = {}
-        for key, (name, fmt, shape) in CODED_EXPORTS.items():
-            if fmt == "csv":
-                columns["coded_long"] = grow_coded_csv(store, codebook, out_dir / name, *args[1:])
-            elif args[0]:
-                write_coded(store, codebook, out_dir / name, fmt, shape)
-            else:
-                continue
-            written[key] = out_dir / name
-        return written
-    if job == "qdpx":
-        from ottext.export.refi import write_qdpx
-
-        write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
-        return {"qdpx": out_dir / "project.qdpx"}
-    return _quotes_and_report(store, codebook, out_dir, *args, embedder)
-
-
-def _quotes_and_report(store: Store, codebook, out_dir: Path, backend: str, likert_map: Path | None,
-                       embedder=None) -> dict[str, Path]:
-    from ottext.export.quotes import select_quotes, write_quotes
-    from ottext.report import build_report, write_report
-
-    embedder = embedder or CachedEmbedder(get_embedder(backend), store)  # vectors are cached: no model loads
-    written, packs = {}, {}
-    for code in codebook.ids:
-        path = out_dir / "quotes" / f"{code}.md"
-        packs[code] = select_quotes(store, codebook, code, embedder)
-        write_quotes(packs[code], codebook, code, path, "md")
-        written[f"quotes_{code}"] = path
-    scores = None
-    if likert_map is not None:
-        from ottext.scores import health_check_scores
-
-        scores = health_check_scores(None, likert_map, codebook.ids)
-    write_report(out_dir / "report.html", build_report(store, codebook, embedder, scores, quotes=packs))
-    written["report"] = out_dir / "report.html"
-    return written
 
 
 def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: RunOptions,

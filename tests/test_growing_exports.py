@@ -12,10 +12,12 @@ from conftest import DEMO
 
 from ottext.codebook import load_codebook
 from ottext.export import ledger
-from ottext.run import EXPORT_STATE_KEY, RunOptions, run_project, write_exports
+from ottext.export.bundle import EXPORT_STATE_KEY, write_exports
+from ottext.run import RunOptions, run_project
 from ottext.store import Store
 
 GROWING = ("passages.csv", "passages.jsonl", "documents.jsonl", "coded_long.csv")
+REBUILT = ("coded_wide.xlsx",)  # a zip: written whole, from rows kept in the project cache
 OPTIONS = RunOptions(model="blank", topics=False)
 
 
@@ -35,7 +37,7 @@ def _survey(path, n, extra_column=False):
 
 def _files(project):
     out = project / "exports"
-    return {name: ((out / name).read_bytes(), os.stat(out / name).st_ino) for name in GROWING}
+    return {name: ((out / name).read_bytes(), os.stat(out / name).st_ino) for name in GROWING + REBUILT}
 
 
 def _full_write(project):
@@ -47,7 +49,7 @@ def _full_write(project):
 
         write_exports(store, load_codebook(None), project / "exports", False,
                       CachedEmbedder(get_embedder("minilm"), store))
-    return {name: (project / "exports" / name).read_bytes() for name in GROWING}
+    return {name: (project / "exports" / name).read_bytes() for name in GROWING + REBUILT}
 
 
 @pytest.fixture
@@ -67,6 +69,7 @@ def test_new_responses_are_appended_to_the_same_files(grown):
     for name in GROWING:
         assert after[name][1] == before[name][1], f"{name} was written anew, not appended to"
         assert after[name][0].startswith(before[name][0]) and len(after[name][0]) > len(before[name][0])
+    assert (project / "cache" / "coded_wide.rows.xml").stat().st_size > 0
     assert {name: data for name, (data, _) in after.items()} == _full_write(project)
 
 

@@ -223,10 +223,14 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]  # no temporary file left
 
 
-def test_a_workbook_needs_a_sheet(tmp_path):
-    with pytest.raises(ValueError):
+def test_bad_arguments_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="sheets"):
         write_xlsx(tmp_path / "none.xlsx", [])
-    assert not (tmp_path / "none.xlsx").exists()
+    with pytest.raises(ValueError, match="Paths"):  # a file name given as str would be written as XML
+        write_xlsx(tmp_path / "none.xlsx", [Sheet("s", [str(tmp_path / "rows.xml")])])
+    with pytest.raises(ValueError, match="from 1"):
+        rows_xml([[1]], 0)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_table_of_export_size_round_trips(tmp_path):

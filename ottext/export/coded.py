@@ -103,19 +103,42 @@ def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook, o
 
 
 def _xlsx(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:
-    from openpyxl import Workbook
+    from ottext.export.xlsx import Sheet, rows_xml, write_xlsx
 
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("coded excerpts")
-    ws.append(columns)
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    book = wb.create_sheet("codebook")
-    book.append(["id", "name", "group", "number", "parent", "definition"])
-    for c in codebook.codes:
-        book.append([safe_cell(v) for v in (c.id, c.name, c.group, c.number, c.parent or "", c.definition)])
-    with atomic_write(path, mode="wb") as fh:
-        wb.save(fh)
+    body = rows_xml(([safe_cell(v) for v in row] for row in rows), 2)
+    write_xlsx(path, [Sheet("coded excerpts", [rows_xml([columns], 1), body]), _codebook_sheet(codebook)])
+
+
+def _codebook_sheet(codebook: Codebook):
+    from ottext.export.xlsx import Sheet, rows_xml
+
+    rows = [["id", "name", "group", "number", "parent", "definition"]]
+    rows += [[safe_cell(v) for v in (c.id, c.name, c.group, c.number, c.parent or "", c.definition)]
+             for c in codebook.codes]
+    return Sheet("codebook", [rows_xml(rows, 1)])
+
+
+def grow_coded_xlsx(store: Store, codebook: Codebook, path: Path, rows_file: Path, since: int | None = None,
+                    columns: list[str] | None = None, count: int = 0) -> tuple[list[str], int]:
+    """Write the wide coded workbook from its rows kept as SpreadsheetML in ``rows_file``. With
+    ``since``, the header's metadata ``columns`` and the ``count`` of rows kept, only the rows of
+    documents added after that mark are serialised and added to the kept ones (all of them if they
+    need a new column). Returns the header's metadata columns and the number of rows."""
+    from ottext.export.ledger import appending
+    from ottext.export.xlsx import Sheet, rows_xml, write_xlsx
+
+    header = None
+    if since is not None and columns is not None and rows_file.is_file():
+        with contextlib.suppress(ValueError):  # a new metadata column: the header changes
+            header, rows = coded_rows(store, codebook, "wide", since, columns)
+    fresh = header is None
+    if fresh:
+        header, rows = coded_rows(store, codebook, "wide")
+        count = 0
+    with (atomic_write if fresh else appending)(rows_file, encoding="utf-8") as fh:
+        fh.write(rows_xml(([safe_cell(v) for v in row] for row in rows), count + 2))
+    write_xlsx(path, [Sheet("coded excerpts", [rows_xml([header], 1), rows_file]), _codebook_sheet(codebook)])
+    return [c[len("meta:"):] for c in header if c.startswith("meta:")], count + len(rows)
 
 
 def _jsonl(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:

@@ -35,6 +35,7 @@ class Ledger:
     coded: int = 0  # how many passages of those documents had model codings then
     columns: dict[str, list[str]] = field(default_factory=dict)  # per file: its header's metadata columns
     files: dict[str, list[int]] = field(default_factory=dict)  # per file: [size, mtime_ns]
+    counts: dict[str, int] = field(default_factory=dict)  # per file that numbers its rows: how many
 
 
 def _stat(path: Path) -> list[int] | None:
@@ -68,11 +69,11 @@ def appendable(store: Store, paths: dict[str, Path], key: str, name: str = LEDGE
 
 
 def record(store: Store, paths: dict[str, Path], key: str, columns: dict[str, list[str]],
-           name: str = LEDGER_KEY) -> None:
+           name: str = LEDGER_KEY, counts: dict[str, int] | None = None) -> None:
     """Remember (under ``name``) what the files in ``paths`` now hold."""
     mark = store.added_mark()
     ledger = Ledger(key=key, edits=store.edits(), mark=mark, coded=store.coded_up_to(mark), columns=columns,
-                    files={file: _stat(path) for file, path in paths.items()})
+                    files={file: _stat(path) for file, path in paths.items()}, counts=counts or {})
     store.set_meta(name, json.dumps(asdict(ledger), sort_keys=True))
 
 

@@ -1,13 +1,12 @@
-"""A small, fast .xlsx writer (stdlib only): inline strings, numbers and booleans, no styles.
-
-Rows are serialised once with ``rows_xml`` and may be kept (as strings or UTF-8 files) and re-used
-when rows are appended later; ``write_xlsx`` packages them into a workbook.
-"""
+"""A small, fast .xlsx writer (stdlib only): inline strings, numbers and booleans, no styles. Rows serialised
+once by ``rows_xml`` can be kept (as strings or UTF-8 files) and re-used when rows are appended later."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+import os
 import re
 import shutil
 import zipfile
@@ -23,7 +22,6 @@ _CONTROL = bytes([*range(9), 11, 12, *range(14, 32)])  # the illegal ASCII chara
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))  # & first; \r survives parsing
 _INLINE = ' t="inlineStr"><is><t xml:space="preserve">'
 _BLOCK = 1 << 20
-_DATE = (1980, 1, 1, 0, 0, 0)
 _LETTERS: tuple[str, ...] = ()
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -93,18 +91,14 @@ def _number(value: numbers.Real) -> str | None:
     if isinstance(value, float):
         return repr(number)
     text = str(value)  # e.g. numpy.float32(0.1) -> "0.1", not float's "0.10000000149011612"
-    try:
+    with contextlib.suppress(TypeError, ValueError, ArithmeticError):
         if float(text) == number or type(value)(text) == value:  # float(): valid as an xsd:double at all
             return text
-    except (TypeError, ValueError, ArithmeticError):
-        pass
     return repr(number)
 
 
 def _cell(ref: str, value: object) -> str:
-    """One <c> element for a value that is not an exact str, int or float (those are handled inline)."""
-    if value is None:
-        return ""
+    """One <c> element for a value that is not None nor an exact str, int or float (rows_xml does those)."""
     if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
         return f'<c r="{ref}" t="b"><v>{int(bool(value))}</v></c>'
     if isinstance(value, numbers.Real):
@@ -116,6 +110,8 @@ def _cell(ref: str, value: object) -> str:
 
 def rows_xml(rows: Iterable[Sequence[object]], first_row: int) -> str:
     """SpreadsheetML <row> elements for ``rows``, numbered from ``first_row`` (1-based)."""
+    if first_row < 1:
+        raise ValueError(f"rows are numbered from 1, not {first_row}")
     out: list[str] = []
     add, isfinite, text = out.append, math.isfinite, _text
     for r, row in enumerate(rows, first_row):
@@ -179,7 +175,8 @@ def _package(names: list[str]) -> dict[str, str]:
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=_DATE)  # fixed: the same data gives the same bytes
+    """A zip member with fixed metadata, deflated fast."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: the same data gives the same bytes
     info.compress_type = zipfile.ZIP_DEFLATED
     info._compresslevel = 1  # speed over size; public as compress_level only from Python 3.13
     info.external_attr = 0o644 << 16
@@ -188,14 +185,15 @@ def _entry(name: str) -> zipfile.ZipInfo:
 
 def write_xlsx(path: Path | str, sheets: list[Sheet]) -> None:
     """Write a valid .xlsx (atomically) with these sheets."""
-    if not sheets:
-        raise ValueError("a workbook needs at least one sheet")
-    with atomic_write(path, mode="wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+    if not sheets or any(isinstance(p, str) and p[:1] not in ("", "<") for s in sheets for p in s.parts):
+        raise ValueError("a workbook needs sheets, whose parts are XML strings or Paths of files")
+    with atomic_write(path, mode="wb") as fh, zipfile.ZipFile(fh, "w") as zf:
         for name, text in _package(_sheet_names([s.name for s in sheets])).items():
             zf.writestr(_entry(name), text)
         for i, sheet in enumerate(sheets, 1):
-            size = sum(4 * len(p) if isinstance(p, str) else Path(p).stat().st_size for p in sheet.parts)
-            with zf.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w", force_zip64=size > 1 << 30) as out:
+            size = sum(4 * len(p) if isinstance(p, str) else os.path.getsize(p) for p in sheet.parts)  # at most
+            big = size > 0.9 * zipfile.ZIP64_LIMIT  # a member past 2 GiB needs zip64
+            with zf.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w", force_zip64=big) as out:
                 out.write(f'{_HEAD}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
                 for part in sheet.parts:
                     if isinstance(part, str):

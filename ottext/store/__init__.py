@@ -286,10 +286,16 @@ class Store:
         """How many stored rows have been changed or deleted (or given human decisions), ever."""
         return self.db.execute("SELECT n FROM edits").fetchone()[0]
 
+    def coded_count(self) -> int:
+        """How many passages have model codings."""
+        return self.db.execute("SELECT COUNT(*) FROM model_codings").fetchone()[0]
+
     def coded_up_to(self, since: int) -> int:
         """How many passages of documents up to ``since`` have model codings."""
-        return self.db.execute("SELECT COUNT(*) FROM model_codings c JOIN passages p ON p.id = c.passage_id"
-                               " JOIN documents d ON d.id = p.document_id WHERE d.added <= ?", (since,)).fetchone()[0]
+        newer = self.db.execute(
+            "SELECT COUNT(*) FROM model_codings WHERE passage_id IN (SELECT p.id FROM passages p"
+            " WHERE p.document_id IN (SELECT id FROM documents WHERE added > ?))", (since,)).fetchone()[0]
+        return self.coded_count() - newer
 
     # embeddings cache ------------------------------------------------------------------------
     def get_vectors(self, embedder_id: str, hashes: list[str], dim: int) -> dict[str, np.ndarray]:

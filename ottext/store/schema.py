@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS documents (
   position INTEGER NOT NULL DEFAULT 0, added INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_added ON documents(added);
 CREATE TABLE IF NOT EXISTS passages (
   id TEXT PRIMARY KEY,
   document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
