@@ -124,3 +124,27 @@ def test_a_failed_append_leaves_the_file_as_it_was(tmp_path):
         fh.flush()
         raise RuntimeError("disk full")
     assert path.read_text(encoding="utf-8") == "a,b\n1,2\n"
+
+
+def test_qdpx_from_the_export_child_process_equals_one_written_in_process(grown, monkeypatch):
+    _, project, _ = grown
+    forked = (project / "exports" / "project.qdpx").read_bytes()
+    monkeypatch.setenv("OTTEXT_EXPORT_PROCESSES", "1")
+    _full_write(project)
+    assert (project / "exports" / "project.qdpx").read_bytes() == forked
+
+
+def test_a_failed_export_child_leaves_the_job_to_the_parent(tmp_path):
+    from ottext.export.bundle import _finish, _start
+
+    done = []
+
+    def job():
+        done.append(os.getpid())
+        raise RuntimeError("the child fails")
+
+    pid = _start(job)
+    assert pid is not None and not done  # the child's failure is not the parent's
+    with pytest.raises(RuntimeError):
+        _finish(pid, job)
+    assert done == [os.getpid()]

@@ -8,6 +8,10 @@ the REFI-QDA project) are written from the store each time, reading the coded vi
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +25,8 @@ AUTO_HEAVY_LIMIT = 50_000  # coded passages above which `ottext run` skips the x
 CODED_EXPORTS = {"coded_long_csv": ("coded_long.csv", "csv", "long"),
                  "coded_wide_xlsx": ("coded_wide.xlsx", "xlsx", "wide")}
 WIDE_ROWS = "coded_wide.rows.xml"  # the workbook's rows, kept in the project cache to add to
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,17 +70,19 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
     growth = Growth(grown.mark, grown.columns, grown.counts) if grown else Growth()
     written = _write_passages(store, out_dir, growth)
+    from ottext.topics.outputs import topic_tables, write_topic_outputs
+
+    tables = topic_tables(store, codebook)  # for the topic files and the report
     if topics:
-        from ottext.topics.outputs import write_topic_outputs
-
-        written.update(write_topic_outputs(store, codebook, out_dir))
+        written.update(write_topic_outputs(store, codebook, out_dir, tables))
     if embedder is not None:
+        qdpx = _QdpxJob(store.dir, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
+        child = _start(qdpx) if heavy else None  # the biggest file, on the other core meanwhile
         written.update(_write_coded(store, codebook, out_dir, growth, heavy))
+        written.update(_quotes_and_report(store, codebook, out_dir, likert_map, embedder, tables))
         if heavy:
-            from ottext.export.refi import write_qdpx
-
-            written["qdpx"] = write_qdpx(store, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
-        written.update(_quotes_and_report(store, codebook, out_dir, likert_map, embedder))
+            _finish(child, qdpx)
+            written["qdpx"] = qdpx.path
     ledger.record(store, growing, key, growth.columns, counts=growth.counts)
     store.set_meta(EXPORT_STATE_KEY, state)
     return written
@@ -101,8 +109,8 @@ def _write_coded(store: Store, codebook, out_dir: Path, growth: Growth, heavy: b
     return {"coded_long_csv": long_path, "coded_wide_xlsx": wide_path}
 
 
-def _quotes_and_report(store: Store, codebook, out_dir: Path, likert_map: Path | None,
-                       embedder) -> dict[str, Path]:
+def _quotes_and_report(store: Store, codebook, out_dir: Path, likert_map: Path | None, embedder,
+                       tables: tuple) -> dict[str, Path]:
     from ottext.export.quotes import select_quotes, write_quotes
     from ottext.report import build_report, write_report
 
@@ -117,6 +125,51 @@ def _quotes_and_report(store: Store, codebook, out_dir: Path, likert_map: Path |
         from ottext.scores import health_check_scores
 
         scores = health_check_scores(None, likert_map, codebook.ids)
-    write_report(out_dir / "report.html", build_report(store, codebook, embedder, scores, quotes=packs))
+    write_report(out_dir / "report.html", build_report(store, codebook, embedder, scores, quotes=packs,
+                                                               topic_rows=tables))
     written["report"] = out_dir / "report.html"
     return written
+
+
+@dataclass
+class _QdpxJob:
+    """The REFI-QDA project, written from its own connection to the store (so a child process can)."""
+
+    project: Path
+    codebook: object
+    path: Path
+    name: str
+
+    def __call__(self) -> None:
+        from ottext.export.refi import write_qdpx
+
+        with Store(self.project) as store:
+            write_qdpx(store, self.codebook, self.path, self.name)
+
+
+def _start(job) -> int | None:
+    """Run ``job`` in a forked child process; its pid, or None where processes cannot fork."""
+    if not hasattr(os, "fork") or os.environ.get("OTTEXT_EXPORT_PROCESSES") == "1":
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:  # the child: do the job and leave at once, never running the parent's clean-up
+        job()
+        code = 0
+    except BaseException:  # the parent does the job again and reports any error itself
+        log.debug("export child failed:\n%s", traceback.format_exc())
+    finally:
+        os._exit(code)
+
+
+def _finish(pid: int | None, job) -> None:
+    """Wait for the child; if there was none or it failed, do the job here."""
+    if pid is not None:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0:
+            return
+    job()

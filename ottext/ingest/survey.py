@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ LIKERT_WORDS = {
     "very dissatisfied", "true", "false",
 }
 MIN_MEAN_WORDS = 3.0
+COLUMN_SAMPLE = 5000  # the first answers of a column decide if it is free text (added rows never change it)
 CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -200,7 +202,7 @@ def _choose_text_columns(label, columns: list[str], body: list[list[str]], named
         return list(named)
     chosen = []
     for j, col in enumerate(columns):
-        values = [row[j] for row in body if row[j]]
+        values = list(itertools.islice((row[j] for row in body if row[j]), COLUMN_SAMPLE))
         if values and _looks_like_free_text(col, values):
             chosen.append(col)
     if not chosen:

@@ -81,8 +81,9 @@ def _default_by(metas) -> str | None:
 
 def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = None, scores=None,
                  by: str | None = None, title: str = "ottext report", quotes_per_code: int = 3,
-                 quotes: dict | None = None) -> str:
-    """The report as one HTML string (``quotes``: packs already chosen per code, to reuse)."""
+                 quotes: dict | None = None, topic_rows: tuple | None = None) -> str:
+    """The report as one HTML string (``quotes``: packs already chosen per code, and ``topic_rows``:
+    the topic tables, to reuse)."""
     from ottext.topics.outputs import topic_tables
 
     data = report_data(store, codebook, by)
@@ -115,7 +116,7 @@ def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = N
         out.append(heatmap([f"{g} (n={data['group_sizes'][g]})" for g in groups], codebook.ids,
                            [[100 * data["by_group"][g][c] for c in codebook.ids] for g in groups],
                            f"Share of respondents (%) by {data['by']}", fmt="{:.0f}"))
-    table, by_code = topic_tables(store, codebook)
+    table, by_code = topic_rows or topic_tables(store, codebook)
     if table:
         out.append("<h2 id='topics'>Topics</h2><table><tr><th>topic</th><th>label</th><th>passages</th>"
                    "<th>top terms</th><th>best code</th><th>example</th></tr>")

@@ -420,6 +420,14 @@ class Store:
             db.executemany("INSERT OR REPLACE INTO topic_assignments VALUES (?, ?, ?, ?)",
                            [(pid, tid, sim, run_id) for pid, (tid, sim) in sorted(assignments.items())])
 
+    def topic_members(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every assigned passage's id, topic and similarity to it, as arrays."""
+        rows = self.db.cursor()
+        rows.row_factory = None
+        found = rows.execute("SELECT passage_id, topic_id, similarity FROM topic_assignments").fetchall()
+        return (np.array([r[0] for r in found], dtype=str), np.array([r[1] for r in found], dtype=np.int64),
+                np.array([r[2] for r in found], dtype=np.float64))
+
     def topic_assignments(self) -> dict[str, tuple[int, float]]:
         return {r["passage_id"]: (r["topic_id"], r["similarity"])
                 for r in self.db.execute("SELECT passage_id, topic_id, similarity FROM topic_assignments")}

@@ -21,22 +21,25 @@ def topic_tables(store: Store, codebook: Codebook) -> tuple[list[dict], list[dic
 
     topics = store.topics()
     view = coded_view(store, codebook)
-    row_of = {pid: i for i, pid in enumerate(view.ids.tolist())}
-    members: dict[int, list[tuple[float, str]]] = {t["id"]: [] for t in topics}
-    for pid, (tid, sim) in store.topic_assignments().items():
-        if tid in members:
-            members[tid].append((sim, pid))
-    ranked = {tid: sorted(m, key=lambda m: (-round(m[0], 6), m[1])) for tid, m in members.items()}
-    texts = {pid: r["text"] for pid, r in
-             store.passages_by_id([pid for m in ranked.values() for _, pid in m[:N_REPRESENTATIVE]]).items()}
+    pids, tids, sims = store.topic_members()
+    ranked = np.lexsort((pids, -np.round(sims, 6), tids))  # by topic, most similar first, ties by id
+    first = np.searchsorted(tids[ranked], [t["id"] for t in topics])
+    top = {t["id"]: [pid for pid, tid in zip(pids[ranked[i:i + N_REPRESENTATIVE]].tolist(),
+                                              tids[ranked[i:i + N_REPRESENTATIVE]].tolist(), strict=True)
+                     if tid == t["id"]] for t, i in zip(topics, first.tolist(), strict=True)}
+    found = store.passages_by_id([pid for ids in top.values() for pid in ids])
+    reps = {tid: [found[pid]["text"] for pid in ids if pid in found] for tid, ids in top.items()}
+    order = np.argsort(view.ids)  # where each assigned passage is in the view (if it is coded)
+    at = np.searchsorted(view.ids[order], pids).clip(0, max(len(order) - 1, 0))
+    coded = (view.ids[order][at] == pids) if len(order) else np.zeros(len(pids), dtype=bool)
+    rows, row_topic = order[at[coded]], tids[coded]
     table, by_code = [], []
     for t in topics:
-        reps = [texts[pid] for _, pid in ranked[t["id"]] if pid in texts][:N_REPRESENTATIVE]
-        size = len(ranked[t["id"]])
+        texts = reps.get(t["id"], [])
+        size = int((tids == t["id"]).sum())
         table.append({"topic": t["id"], "label": t["label"], "size": size, "top_terms": "; ".join(t["terms"]),
-                      **{f"passage_{i + 1}": (reps[i] if i < len(reps) else "") for i in range(N_REPRESENTATIVE)}})
-        rows = [row_of[pid] for _, pid in ranked[t["id"]] if pid in row_of]
-        counts = view.codes[rows].sum(axis=0) if rows else np.zeros(len(view.code_ids), dtype=np.int64)
+                      **{f"passage_{i + 1}": (texts[i] if i < len(texts) else "") for i in range(N_REPRESENTATIVE)}})
+        counts = view.codes[rows[row_topic == t["id"]]].sum(axis=0)
         shares = {code: float(counts[j]) / size if size else 0.0 for j, code in enumerate(view.code_ids)}
         best = max(shares, key=lambda c: shares[c]) if shares else ""
         by_code.append({"topic": t["id"], "label": t["label"], "size": size, "best_code": best,
@@ -57,11 +60,13 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
             writer.writerow({k: safe_cell(v) for k, v in row.items()})
 
 
-def write_topic_outputs(store: Store, codebook: Codebook, out_dir: Path) -> dict[str, Path]:
-    """Write topics.csv, topic_by_code.csv, topic_map.html, topic_barchart.html and .png."""
+def write_topic_outputs(store: Store, codebook: Codebook, out_dir: Path,
+                        tables: tuple[list[dict], list[dict]] | None = None) -> dict[str, Path]:
+    """Write topics.csv, topic_by_code.csv, topic_map.html, topic_barchart.html and .png (``tables``:
+    ``topic_tables`` already made)."""
     from ottext.export.tabular import export_paths
 
-    table, by_code = topic_tables(store, codebook)
+    table, by_code = tables or topic_tables(store, codebook)
     paths = {k: v for k, v in export_paths(out_dir, topics=True).items() if k.startswith("topic")}
     _write_csv(paths["topics"], table)
     _write_csv(paths["topic_by_code"], by_code)
