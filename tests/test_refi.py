@@ -213,3 +213,12 @@ def test_cli_codebook_import(tmp_path):
     failed = runner.invoke(app, ["codebook", "import", str(bad)])
     assert failed.exit_code == 1 and "bad.qdc: not a readable REFI-QDA file" in failed.output
     assert "Traceback" not in failed.output and len(failed.output.strip().splitlines()) == 1
+
+
+def test_guids_are_the_name_based_uuid5_of_kind_and_key():
+    import uuid
+
+    from ottext.export.refi import GUID_NAMESPACE, guid
+
+    for kind, key in [("source", "abc123"), ("selection", "é 東京 🙂"), ("code", ""), ("case", "s.csv\x1fR1")]:
+        assert guid(kind, key) == str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}")).upper()
