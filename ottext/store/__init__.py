@@ -391,13 +391,16 @@ class Store:
         return out
 
     # topics ----------------------------------------------------------------------------------
-    def topic_candidates(self, min_words: int) -> list[sqlite3.Row]:
+    def topic_candidates(self, min_words: int, unassigned: bool = False) -> list[sqlite3.Row]:
         """Passages that can carry a topic (not low-content, at least ``min_words`` words), with
-        their current topic if any."""
+        their current topic if any (``unassigned``: only those without one)."""
         rows = self.db.execute(
             "SELECT p.id, p.text, a.topic_id FROM passages p LEFT JOIN topic_assignments a ON a.passage_id = p.id"
-            " WHERE p.low_content = 0 ORDER BY p.id")
+            f" WHERE p.low_content = 0{' AND a.topic_id IS NULL' if unassigned else ''} ORDER BY p.id")
         return [r for r in rows if len(r["text"].split()) >= min_words]
+
+    def assigned_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM topic_assignments").fetchone()[0]
 
     def topics(self) -> list[dict]:
         return [{"id": r["id"], "label": r["label"], "terms": json.loads(r["terms"]),

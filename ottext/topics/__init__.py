@@ -39,10 +39,15 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
     """Fit, refit or extend the project's topics; writes nothing when nothing is new. A refit keeps
     the labels of topics it carries over unless ``keep_labels`` is off (``forget`` turns it off, as a
     label may quote the forgotten text)."""
-    candidates = store.topic_candidates(MIN_WORDS)
     existing = store.topics()
     summary = TopicSummary(topics=len(existing))
-    if len(candidates) < MIN_PASSAGES:
+    if existing and not refit:  # only the passages without a topic are read (every assigned one is a candidate)
+        candidates = store.topic_candidates(MIN_WORDS, unassigned=True)
+        enough = store.assigned_count() + len(candidates) >= MIN_PASSAGES
+    else:
+        candidates = store.topic_candidates(MIN_WORDS)
+        enough = len(candidates) >= MIN_PASSAGES
+    if not enough:
         if existing and refit:  # too few passages left to model: drop the old topics rather than keep them stale
             store.replace_topics([], {}, run_id)
             shutil.rmtree(project_dir / "topics", ignore_errors=True)
@@ -50,7 +55,7 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
         summary.status = "skipped"
         return summary
     if existing and not refit:
-        todo = [r for r in candidates if r["topic_id"] is None]
+        todo = candidates
         if todo:
             centroids = np.vstack([t["centroid"] for t in existing])
             best, sims = assign(embedder.embed([r["text"] for r in todo]), centroids)
