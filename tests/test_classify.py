@@ -75,6 +75,27 @@ def test_save_load_round_trip_is_exact_and_pickle_free(fake_embedder, tmp_path):
     assert meta["version"].startswith("m-")
 
 
+def test_saved_tfidf_gives_scikit_learns_matrix_without_scikit_learn():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from ottext.classify.features import CONTEXT_TFIDF, TEXT_TFIDF, FittedTfidf, lemma_texts
+
+    texts = [json.loads(line)["text"] for f in sorted((ROOT / "corpora" / "training").glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines()]
+    odd = ["", "   ", "It's the OT's job: don't!", "caf\u00e9 na\u00efve \u6771\u4eac", "a b c", "x" * 500,
+           "the the the the waiting list waiting list"]
+    docs = lemma_texts(texts)
+    for params in (TEXT_TFIDF, CONTEXT_TFIDF):
+        fitted = TfidfVectorizer(**params).fit(docs)
+        ours = FittedTfidf(params, {k: int(v) for k, v in fitted.vocabulary_.items()}, fitted.idf_)
+        for batch in (docs[:300], lemma_texts(odd)):
+            want, got = fitted.transform(batch), ours.transform(batch)
+            assert got.shape == want.shape
+            assert np.array_equal((got != 0).toarray(), (want != 0).toarray())
+            assert np.allclose(got.toarray(), want.toarray(), rtol=1e-12, atol=1e-12)
+        assert list(ours.get_feature_names_out()) == list(fitted.get_feature_names_out())
+
+
 def test_tampered_model_file_is_refused(fake_embedder, tmp_path):
     cb, clf = fit_tiny(fake_embedder)
     save_model(clf, tmp_path / "m", {}, "# card\n\n{{CHECKSUMS}}\n")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ottext.embed import Embedder
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 PLACEHOLDER = re.compile(r"\[(PERSON|EMAIL|URL|PHONE|POSTCODE)_\d+\]")
 TOKEN_PATTERN = r"(?u)\b[a-z][a-z0-9']+\b"
@@ -74,7 +77,56 @@ def _lemma_memo() -> dict[int, str]:
 
 
 def _vectoriser(params: dict) -> TfidfVectorizer:
+    from sklearn.feature_extraction.text import TfidfVectorizer  # only to fit: loading scikit-learn takes ~1 s
+
     return TfidfVectorizer(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+
+
+class FittedTfidf:
+    """A fitted vocabulary and idf applied as scikit-learn's ``TfidfVectorizer.transform`` applies
+    them with the settings used here (lower-case, token pattern, word n-grams, sublinear tf, idf,
+    l2 norm), without importing scikit-learn; tested to give the same matrix."""
+
+    def __init__(self, params: dict, vocabulary: dict[str, int], idf: np.ndarray) -> None:
+        self.params = params
+        self.vocabulary_ = vocabulary
+        self.idf_ = np.asarray(idf, dtype=np.float64)
+        self._token = re.compile(params["token_pattern"])
+        low, high = params.get("ngram_range", (1, 1))
+        self._sizes = range(low, high + 1)
+
+    def _features(self, doc: str) -> list[str]:
+        tokens = self._token.findall(doc.lower())
+        return [" ".join(tokens[i:i + n]) for n in self._sizes for i in range(len(tokens) - n + 1)]
+
+    def transform(self, docs: list[str]) -> sparse.csr_matrix:
+        indptr, indices, values = [0], [], []
+        vocabulary = self.vocabulary_
+        for doc in docs:
+            counts: dict[int, int] = {}
+            for feature in self._features(doc):
+                j = vocabulary.get(feature)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            for j in sorted(counts):
+                indices.append(j)
+                values.append(counts[j])
+            indptr.append(len(indices))
+        data = np.asarray(values, dtype=np.float64)
+        if self.params.get("sublinear_tf"):
+            data = np.log(data) + 1.0
+        X = sparse.csr_matrix((data, np.asarray(indices, dtype=np.int64), np.asarray(indptr, dtype=np.int64)),
+                              shape=(len(docs), len(self.idf_)))
+        X = X @ sparse.diags(self.idf_)
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ X)
+
+    def get_feature_names_out(self) -> np.ndarray:
+        names = np.empty(len(self.vocabulary_), dtype=object)
+        for term, j in self.vocabulary_.items():
+            names[j] = term
+        return names
 
 
 class FeatureBuilder:
@@ -141,14 +193,10 @@ class FeatureBuilder:
     def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]) -> FeatureBuilder:
         fb = cls(*meta["weights"])
         fb.code_embeddings_ = arrays["code_embeddings"]
-        fb.text_vec_ = _vectoriser(TEXT_TFIDF)
-        fb.text_vec_.vocabulary_ = meta["text_vocabulary"]
-        fb.text_vec_.idf_ = arrays["text_idf"]
+        fb.text_vec_ = FittedTfidf(TEXT_TFIDF, meta["text_vocabulary"], arrays["text_idf"])
         fb.context_vec_ = None
         if meta.get("context_vocabulary") is not None:
-            fb.context_vec_ = _vectoriser(CONTEXT_TFIDF)
-            fb.context_vec_.vocabulary_ = meta["context_vocabulary"]
-            fb.context_vec_.idf_ = arrays["context_idf"]
+            fb.context_vec_ = FittedTfidf(CONTEXT_TFIDF, meta["context_vocabulary"], arrays["context_idf"])
         return fb
 
 

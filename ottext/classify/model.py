@@ -4,14 +4,17 @@ conventions (parameters in ``__init__``, learning in ``fit``, learned state in `
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 
 from ottext.classify.features import FeatureBuilder, embed_pair
 from ottext.codebook import Codebook
 from ottext.embed import Embedder
 from ottext.errors import Errors, OttextError
+
+if TYPE_CHECKING:  # scikit-learn loads only to fit (it takes ~1 s): a saved model predicts without it
+    from sklearn.linear_model import LogisticRegression
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 
@@ -47,6 +50,8 @@ class CodeClassifier:
 
     # fitting ---------------------------------------------------------------------------------
     def _lr(self) -> LogisticRegression:
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
 
     def fit(self, texts: list[str], contexts: list[str], y: np.ndarray,
@@ -65,6 +70,8 @@ class CodeClassifier:
         oof = self._out_of_fold(X, y)
         self.platt_ = np.zeros((len(self.classes_), 2))
         for j in range(len(self.classes_)):
+            from sklearn.linear_model import LogisticRegression
+
             cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y[:, j])
             self.platt_[j] = (cal.coef_[0, 0], cal.intercept_[0])
         self.oof_proba_ = self._roll_up_scores(_sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))
@@ -81,6 +88,8 @@ class CodeClassifier:
 
     def _out_of_fold(self, X, y: np.ndarray) -> np.ndarray:
         oof = np.zeros(y.shape, dtype=np.float64)
+        from sklearn.model_selection import KFold
+
         folds = KFold(n_splits=self.cv, shuffle=True, random_state=self.random_state)
         for train, val in folds.split(X):
             for j in range(y.shape[1]):
