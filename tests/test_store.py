@@ -44,6 +44,7 @@ def test_schema_3_project_keeps_its_passage_order(tmp_path):
         for name in [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]:
             db.execute(f"DROP TRIGGER {name}")
         db.execute("DROP TABLE edits")
+        db.execute("DROP INDEX documents_added")
         for table, column in (("files", "seq"), ("documents", "position"), ("documents", "added")):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         old_order = [r[0] for r in db.execute("SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id"
