@@ -78,8 +78,12 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     if embedder is not None:
         qdpx = _QdpxJob(store.dir, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
         child = _start(qdpx) if heavy else None  # the biggest file, on the other core meanwhile
-        written.update(_write_coded(store, codebook, out_dir, growth, heavy))
-        written.update(_quotes_and_report(store, codebook, out_dir, likert_map, embedder, tables))
+        try:
+            written.update(_write_coded(store, codebook, out_dir, growth, heavy))
+            written.update(_quotes_and_report(store, codebook, out_dir, likert_map, embedder, tables))
+        except BaseException:
+            _finish(child, qdpx, redo=False)  # never leave the child running behind an error
+            raise
         if heavy:
             _finish(child, qdpx)
             written["qdpx"] = qdpx.path
@@ -166,10 +170,11 @@ def _start(job) -> int | None:
         os._exit(code)
 
 
-def _finish(pid: int | None, job) -> None:
-    """Wait for the child; if there was none or it failed, do the job here."""
+def _finish(pid: int | None, job, redo: bool = True) -> None:
+    """Wait for the child; if there was none or it failed, do the job here (unless not ``redo``)."""
     if pid is not None:
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) == 0:
             return
-    job()
+    if redo:
+        job()
