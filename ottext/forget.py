@@ -8,6 +8,7 @@ remembers a hash of the id so a later run over the same survey skips that respon
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def forget(project: str | Path, *, respondent: str | None = None, source: str | 
         counts, passage_ids = store.forget(kind, key)
         result = ForgetResult(kind, **counts)
         _remove_models_trained_on(project / "model", passage_ids, result)
+        shutil.rmtree(project / "cache", ignore_errors=True)  # derived from the passages: rebuilt when needed
         _refit_topics(store, project, run_id, result)
         _rewrite_exports(store, project / "exports", result)
         store.finish_run(run_id, "forget", {"kind": kind, "documents": result.documents,
@@ -74,8 +76,6 @@ def remember_export_options(store: Store, *, topics: bool, coded: bool, likert_m
 def _remove_models_trained_on(folder: Path, passage_ids: set[str], result: ForgetResult) -> None:
     """A model retrained with this project's reviews keeps its training passages (for
     explanations) and has learned from them: if the forgotten passages are among them it goes."""
-    import shutil
-
     for model_json in sorted(folder.glob("*/model.json")) if folder.is_dir() else []:
         try:
             trained_on = set(json.loads(model_json.read_text(encoding="utf-8")).get("train_ids", []))

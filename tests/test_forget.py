@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import zipfile
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -69,6 +70,9 @@ def test_forget_removes_the_respondent_from_store_and_every_export(forgotten_pro
     assert result.documents == 2 and result.passages >= 2 and result.codings == 13 * result.passages
     assert result.embeddings >= 2 and len(result.exports_rewritten) >= 20
     assert MARKER not in _everything_written(project)  # the database file (pages overwritten) and every export
+    view = project / "cache" / "coded_view.npz"  # the exports' cache is rebuilt without them
+    with np.load(view, allow_pickle=False) as saved:
+        assert saved["people"].size and not any(p.endswith("#R07") for p in saved["people"].tolist())
 
 
 def test_forgotten_respondent_is_skipped_when_the_survey_is_read_again(forgotten_project):
@@ -122,3 +126,13 @@ def test_a_model_retrained_on_the_respondents_passages_is_removed(forgotten_proj
         (folder / "model.json").write_text(json.dumps({"train_ids": ids}), encoding="utf-8")
     result = forget(project, respondent="R03")
     assert result.models_removed == [str(trained)] and not trained.exists() and other.exists()
+
+
+def test_forget_clears_the_export_cache_even_when_an_export_is_no_longer_written(tmp_path, monkeypatch):
+    _write_survey(tmp_path / "survey.csv", 14)
+    project = tmp_path / "project"
+    run_project([tmp_path / "survey.csv"], project, RunOptions(model="blank", topics=False))
+    assert MARKER in (project / "cache" / "coded_wide.rows.xml").read_text(encoding="utf-8").lower()
+    monkeypatch.setattr("ottext.export.bundle.AUTO_HEAVY_LIMIT", 0)  # the workbook is no longer written
+    forget(project, respondent="R07")
+    assert MARKER not in _everything_written(project)
