@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from ottext.clean.boilerplate import find_boilerplate, remove_lines
 from ottext.clean.low_content import is_low_content
 from ottext.clean.normalise import normalise_text
@@ -197,3 +200,17 @@ def test_cleaning_in_worker_processes_gives_identical_results():
     parallel = list(Cleaner(model="blank", processes=2).clean(docs))
     assert len(parallel) == len(docs) and parallel == serial
     assert "[EMAIL_1]" in parallel[5].text and "@" not in parallel[5].text
+
+
+def test_cleaning_does_not_load_pytorch_and_pytorch_still_loads_after():
+    script = ("import sys\n"
+              "from ottext.clean import Cleaner\n"
+              "from ottext.ingest import Document\n"
+              "doc = Document(id='d', source='s.txt', kind='text', text='Supervision helps. Call 07700 900123.')\n"
+              "out = list(Cleaner(model='auto').clean([doc]))\n"
+              "assert '[PHONE_1]' in out[0].text, out[0].text\n"
+              "assert 'torch' not in sys.modules\n"
+              "import torch\n"
+              "assert torch.tensor([1, 2]).sum().item() == 3\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -27,6 +27,9 @@ def _lemmatiser():
     """A blank English pipeline with the lookup lemmatiser: fast and the same everywhere."""
     import warnings
 
+    from ottext.clean._spacy import import_spacy_without_torch
+
+    import_spacy_without_torch()
     import spacy
 
     nlp = spacy.blank("en")
