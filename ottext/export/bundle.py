@@ -70,23 +70,27 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
     growth = Growth(grown.mark, grown.columns, grown.counts) if grown else Growth()
     written = _write_passages(store, out_dir, growth)
-    from ottext.topics.outputs import topic_tables, write_topic_outputs
+    from ottext.topics.outputs import TopicPlots, topic_tables, write_topic_outputs
 
     tables = topic_tables(store, codebook)  # for the topic files and the report
+    jobs = []  # files that need no more of this process: written by child processes meanwhile
     if topics:
-        written.update(write_topic_outputs(store, codebook, out_dir, tables))
-    if embedder is not None:
-        qdpx = _QdpxJob(store.dir, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name)
-        child = _start(qdpx) if heavy else None  # the biggest file, on the other core meanwhile
-        try:
+        written.update(write_topic_outputs(store, codebook, out_dir, tables, plots=False))
+        jobs.append(TopicPlots(tables[0], [t["centroid"] for t in store.topics()], out_dir))
+    if heavy:
+        jobs.append(_QdpxJob(store.dir, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name))
+        written["qdpx"] = out_dir / "project.qdpx"
+    children = [(_start(job), job) for job in jobs]
+    try:
+        if embedder is not None:
             written.update(_write_coded(store, codebook, out_dir, growth, heavy))
             written.update(_quotes_and_report(store, codebook, out_dir, likert_map, embedder, tables))
-        except BaseException:
-            _finish(child, qdpx, redo=False)  # never leave the child running behind an error
-            raise
-        if heavy:
-            _finish(child, qdpx)
-            written["qdpx"] = qdpx.path
+    except BaseException:
+        for pid, job in children:
+            _finish(pid, job, redo=False)  # never leave a child running behind an error
+        raise
+    for pid, job in children:
+        _finish(pid, job)
     ledger.record(store, growing, key, growth.columns, counts=growth.counts)
     store.set_meta(EXPORT_STATE_KEY, state)
     return written

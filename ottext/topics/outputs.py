@@ -61,21 +61,37 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 
 
 def write_topic_outputs(store: Store, codebook: Codebook, out_dir: Path,
-                        tables: tuple[list[dict], list[dict]] | None = None) -> dict[str, Path]:
-    """Write topics.csv, topic_by_code.csv, topic_map.html, topic_barchart.html and .png (``tables``:
-    ``topic_tables`` already made)."""
-    from ottext.export.tabular import export_paths
-
+                        tables: tuple[list[dict], list[dict]] | None = None, plots: bool = True) -> dict[str, Path]:
+    """Write topics.csv, topic_by_code.csv and (unless not ``plots``: see ``TopicPlots``)
+    topic_map.html, topic_barchart.html and .png (``tables``: ``topic_tables`` already made)."""
     table, by_code = tables or topic_tables(store, codebook)
-    paths = {k: v for k, v in export_paths(out_dir, topics=True).items() if k.startswith("topic")}
+    paths = _paths(out_dir)
     _write_csv(paths["topics"], table)
     _write_csv(paths["topic_by_code"], by_code)
-    if table:
-        _plots(store, table, paths)
+    if plots:
+        TopicPlots(table, [t["centroid"] for t in store.topics()], out_dir)()
     return paths
 
 
-def _plots(store: Store, table: list[dict], paths: dict[str, Path]) -> None:
+def _paths(out_dir: Path) -> dict[str, Path]:
+    from ottext.export.tabular import export_paths
+
+    return {k: v for k, v in export_paths(out_dir, topics=True).items() if k.startswith("topic")}
+
+
+class TopicPlots:
+    """The topic plots from the topic table and the centroids: a job that needs no database, so a
+    child process can draw them while the parent writes other files."""
+
+    def __init__(self, table: list[dict], centroids: list[np.ndarray], out_dir: Path) -> None:
+        self.table, self.centroids, self.paths = table, centroids, _paths(out_dir)
+
+    def __call__(self) -> None:
+        if self.table:
+            _plots(self.table, self.centroids, self.paths)
+
+
+def _plots(table: list[dict], centroids: list[np.ndarray], paths: dict[str, Path]) -> None:
     import plotly.graph_objects as go
 
     labels = [f"{r['topic']}: {r['label']}" for r in table]
@@ -84,8 +100,7 @@ def _plots(store: Store, table: list[dict], paths: dict[str, Path]) -> None:
                            hovertext=[r["top_terms"] for r in table][::-1]))
     bar.update_layout(title="Passages per topic", height=max(300, 28 * len(table) + 120),
                       margin={"l": 320}, template="plotly_white")
-    centroids = np.vstack([t["centroid"] for t in store.topics()])
-    xy = _pca2(centroids)
+    xy = _pca2(np.vstack(centroids))
     scatter = go.Figure(go.Scatter(
         x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=[str(r["topic"]) for r in table],
         hovertext=labels, marker={"size": [12 + 40 * np.sqrt(s / max(sizes)) for s in sizes], "opacity": 0.6}))
