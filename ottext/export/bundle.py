@@ -15,6 +15,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ottext import package_version
 from ottext.export import ledger
 from ottext.export.tabular import export_paths
 from ottext.ingest import sha256_bytes
@@ -44,8 +45,6 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     """Write every export, unless the store has not changed since they were last written. When
     passages are coded (``embedder`` given) that includes coded excerpts (csv, xlsx), a REFI-QDA
     project, a quote pack per code and the HTML report (with health-check scores if a map is given)."""
-    from ottext.run import _version
-
     map_key = ""
     if likert_map is not None:
         from ottext.scores import map_survey
@@ -66,7 +65,7 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     growing = {k: paths[k] for k in ("csv", "jsonl", "documents", "coded_long_csv") if k in paths}
     if heavy:
         growing["coded_wide_rows"] = store.dir / "cache" / WIDE_ROWS
-    key = f"{codebook.hash}|coded={embedder is not None}|ottext={_version('ottext')}"
+    key = f"{codebook.hash}|coded={embedder is not None}|ottext={package_version('ottext')}"
     grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
     growth = Growth(grown.mark, grown.columns, grown.counts) if grown else Growth()
     written = _write_passages(store, out_dir, growth)

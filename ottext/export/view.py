@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ottext import package_version
 from ottext.codebook import Codebook
 from ottext.export import ledger
 from ottext.export.files import atomic_write
@@ -61,10 +62,8 @@ def coded_view(store: Store, codebook: Codebook) -> CodedView:
 
 
 def _current(store: Store, codebook: Codebook) -> CodedView:
-    from ottext.run import _version
-
     path = store.dir / "cache" / "coded_view.npz"
-    key = f"{codebook.hash}|{VIEW_FORMAT}|ottext={_version('ottext')}"
+    key = f"{codebook.hash}|{VIEW_FORMAT}|ottext={package_version('ottext')}"
     grown = ledger.appendable(store, {"view": path}, key, name=VIEW_KEY)
     old = _load(path) if grown else None
     if old is not None and grown.mark == store.added_mark():
