@@ -79,7 +79,7 @@ def record(store: Store, paths: dict[str, Path], key: str, columns: dict[str, li
 
 def forget(store: Store) -> None:
     """Make the next export write every file in full."""
-    store.db.execute("DELETE FROM meta WHERE key = ?", (LEDGER_KEY,))
+    store.delete_meta(LEDGER_KEY)
 
 
 @contextlib.contextmanager

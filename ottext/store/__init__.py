@@ -215,6 +215,9 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
+    def delete_meta(self, key: str) -> None:
+        self.db.execute("DELETE FROM meta WHERE key = ?", (key,))
+
     def state_key(self) -> str:
         """Changes whenever documents, passages, codings or topics change (counts and newest run)."""
         parts = []
