@@ -70,29 +70,37 @@ def write_coded(store: Store, codebook: Codebook, path: Path, fmt: str, shape: s
     return len(rows)
 
 
+def _grown_rows(store: Store, codebook: Codebook, shape: str, since: int | None,
+                columns: list[str] | None) -> tuple[list[str], list[list], bool]:
+    """Header, rows and whether they are to be appended: the rows of documents added after
+    ``since`` under the header's metadata ``columns``, or every row if there is no such mark or
+    the new rows need a new column (the header changes)."""
+    if since is not None and columns is not None:
+        with contextlib.suppress(ValueError):
+            return (*coded_rows(store, codebook, shape, since, columns), True)
+    return (*coded_rows(store, codebook, shape), False)
+
+
+def _meta_columns(header: list[str]) -> list[str]:
+    return [c[len("meta:"):] for c in header if c.startswith("meta:")]
+
+
 def grow_coded_csv(store: Store, codebook: Codebook, path: Path, since: int | None = None,
                    columns: list[str] | None = None) -> list[str]:
     """Write the long coded csv, or with ``since`` and the header's metadata ``columns`` append
     the rows of documents added after that mark (in full if they need a new column). Returns the
     header's metadata columns."""
-    from ottext.export.ledger import appending
-
-    header = None
-    if since is not None and columns is not None:
-        with contextlib.suppress(ValueError):  # a new metadata column: the header changes
-            header, rows = coded_rows(store, codebook, "long", since, columns)
-    if header is None:
-        header, rows = coded_rows(store, codebook, "long")
-        _csv(path, header, rows, codebook)
-    else:
-        _csv(path, header, rows, codebook, opener=appending)
-    return [c[len("meta:"):] for c in header if c.startswith("meta:")]
+    header, rows, append = _grown_rows(store, codebook, "long", since, columns)
+    _csv(path, header, rows, codebook, append=append)
+    return _meta_columns(header)
 
 
-def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook, opener=None) -> None:
-    with (opener or atomic_write)(path, newline="", encoding="utf-8") as fh:
+def _csv(path: Path, columns: list[str], rows: list[list], codebook: Codebook, append: bool = False) -> None:
+    from ottext.export.ledger import opened
+
+    with opened(path, append, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        if opener is None:
+        if not append:
             writer.writerow(columns)
         numeric = {"start", "end", "score", *codebook.ids, *(f"{c}_score" for c in codebook.ids)}
         texts = [j for j, c in enumerate(columns) if c not in numeric]  # only text can start a formula
@@ -124,21 +132,15 @@ def grow_coded_xlsx(store: Store, codebook: Codebook, path: Path, rows_file: Pat
     ``since``, the header's metadata ``columns`` and the ``count`` of rows kept, only the rows of
     documents added after that mark are serialised and added to the kept ones (all of them if they
     need a new column). Returns the header's metadata columns and the number of rows."""
-    from ottext.export.ledger import appending
+    from ottext.export.ledger import opened
     from ottext.export.xlsx import Sheet, rows_xml, write_xlsx
 
-    header = None
-    if since is not None and columns is not None and rows_file.is_file():
-        with contextlib.suppress(ValueError):  # a new metadata column: the header changes
-            header, rows = coded_rows(store, codebook, "wide", since, columns)
-    fresh = header is None
-    if fresh:
-        header, rows = coded_rows(store, codebook, "wide")
-        count = 0
-    with (atomic_write if fresh else appending)(rows_file, encoding="utf-8") as fh:
+    header, rows, append = _grown_rows(store, codebook, "wide", since, columns)
+    count = count if append else 0
+    with opened(rows_file, append, encoding="utf-8") as fh:
         fh.write(rows_xml(([safe_cell(v) for v in row] for row in rows), count + 2))
     write_xlsx(path, [Sheet("coded excerpts", [rows_xml([header], 1), rows_file]), _codebook_sheet(codebook)])
-    return [c[len("meta:"):] for c in header if c.startswith("meta:")], count + len(rows)
+    return _meta_columns(header), count + len(rows)
 
 
 def _jsonl(path: Path, columns: list[str], rows: list[list], codebook: Codebook) -> None:

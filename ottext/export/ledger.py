@@ -96,3 +96,10 @@ def appending(path: Path, **kwargs) -> Iterator[IO]:
             fh.truncate(size)
         raise
 
+
+
+def opened(path: Path, append: bool, **kwargs):
+    """``path`` to write anew (atomically) or, with ``append``, to add to its end."""
+    from ottext.export.files import atomic_write
+
+    return appending(path, **kwargs) if append else atomic_write(path, **kwargs)

@@ -72,9 +72,7 @@ def _pool(store: Store, codebook: Codebook, required: list[str], where: dict[str
     mask = view.quotable & view.codes[:, [view.column(c) for c in required]].all(axis=1)
     if where:
         lowered = [{k.lower(): str(v).lower() for k, v in m.items()} for m in view.parsed_metas()]
-        fits = np.array([all(m.get(k) == v for k, v in where.items()) for m in lowered] or [False])
-        if len(view.meta):
-            mask &= fits[view.meta]
+        mask &= np.array([all(m.get(k) == v for k, v in where.items()) for m in lowered] or [False])[view.meta]
     rows = np.flatnonzero(mask)
     scores = np.nan_to_num(view.scores[rows, view.column(required[0])], nan=0.0)
     ids = view.ids[rows]

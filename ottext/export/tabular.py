@@ -6,7 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from ottext.export.files import atomic_write, safe_cell
+from ottext.export.files import safe_cell
+from ottext.export.ledger import opened
 from ottext.store import Store
 
 BASE_COLUMNS = ["id", "document", "document_id", "respondent", "start", "end", "context",
@@ -58,31 +59,24 @@ def write_passages(store: Store, out_dir: Path, since: int | None = None,
         since = None
         rows, meta_cols = passage_rows(store)
     paths = export_paths(out_dir)
-    with _open(paths["csv"], since, newline="", encoding="utf-8") as fh:
+    with opened(paths["csv"], since is not None, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         if since is None:
             writer.writerow(BASE_COLUMNS + meta_cols)
         for row in rows:
             writer.writerow([_flat(row[c]) if c in ("codes", "scores") else safe_cell(row[c]) for c in BASE_COLUMNS]
                             + [safe_cell(row["metadata"].get(c, "")) for c in meta_cols])
-    with _open(paths["jsonl"], since, encoding="utf-8") as fh:
+    with opened(paths["jsonl"], since is not None, encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     write_documents_jsonl(store, paths["documents"], since)
     return meta_cols
 
 
-def _open(path: Path, since: int | None, **kwargs):
-    """A whole new file (``since`` None) or the end of the existing one."""
-    from ottext.export.ledger import appending
-
-    return atomic_write(path, **kwargs) if since is None else appending(path, **kwargs)
-
-
 def write_documents_jsonl(store: Store, path: Path, since: int | None = None) -> None:
     """The cleaned, redacted document texts that passage offsets index into (``since``: append
     those added after that mark)."""
-    with _open(path, since, encoding="utf-8") as fh:
+    with opened(path, since is not None, encoding="utf-8") as fh:
         for r in store.iter_documents(since):
             fh.write(json.dumps({
                 "id": r["id"], "document": r["source"], "kind": r["kind"],

@@ -57,8 +57,8 @@ def person_key(source: str, respondent: str | None) -> str:
 
 
 def coded_view(store: Store, codebook: Codebook) -> CodedView:
-    """The view for the store as it is now (computed once per state of the store)."""
-    return store._cached(f"{VIEW_KEY}:{codebook.hash}", lambda: _current(store, codebook))
+    """The view for the store as it is now (computed once per state of its coded passages)."""
+    return store._cached(f"{VIEW_KEY}:{codebook.hash}", lambda: _current(store, codebook), key=store.coded_state())
 
 
 def _current(store: Store, codebook: Codebook) -> CodedView:

@@ -55,8 +55,7 @@ def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict
     if by:
         labels = sorted({str(metas[i][by]) for i in used if metas[i].get(by)})
         number = {g: n for n, g in enumerate(labels)}
-        group_of_meta = np.array([number.get(str(m.get(by)), -1) if m.get(by) else -1 for m in metas] or [-1])
-        group = group_of_meta[view.meta] if len(view.meta) else np.zeros(0, dtype=np.int64)
+        group = np.array([number.get(str(m[by]), -1) if m.get(by) else -1 for m in metas] or [-1])[view.meta]
         for n, g in enumerate(labels):
             members = group == n
             people = np.unique(view.person[members])

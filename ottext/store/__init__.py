@@ -73,10 +73,12 @@ class Store:
         self._lock_fd: int | None = None
         self._read_cache: dict[str, tuple[str, object]] = {}
 
-    def _cached(self, name: str, compute):
+    def _cached(self, name: str, compute, key: object = None):
         """Read-only views that several exports need, computed once per state of the store: the
-        key changes with every row this connection writes and every commit by another one."""
-        key = (self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
+        key (by default) changes with every row this connection writes and every commit by another
+        one; a caller that knows what its view depends on passes a narrower ``key``."""
+        if key is None:
+            key = (self.db.total_changes, self.db.execute("PRAGMA data_version").fetchone()[0])
         hit = self._read_cache.get(name)
         if hit is None or hit[0] != key:
             hit = (key, compute())
@@ -288,6 +290,11 @@ class Store:
     def edits(self) -> int:
         """How many stored rows have been changed or deleted (or given human decisions), ever."""
         return self.db.execute("SELECT n FROM edits").fetchone()[0]
+
+    def coded_state(self) -> tuple[int, int, int]:
+        """Changes whenever a stored row is edited, a document added or a passage coded: what the
+        coded passages (with their documents) depend on. Writes elsewhere (meta, runs) leave it."""
+        return self.edits(), self.added_mark(), self.coded_count()
 
     def coded_count(self) -> int:
         """How many passages have model codings."""
