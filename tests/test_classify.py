@@ -149,6 +149,25 @@ def test_metrics_known_values():
     assert half["per_code"]["b"]["f1"] == 1.0
 
 
+def test_bootstrap_interval_counts_agree_with_scikit_learn_and_widen_on_small_sets():
+    from ottext.classify.metrics import _per_code_scores
+
+    rng = np.random.default_rng(1)
+    truth = rng.random((60, 4)) < 0.4
+    pred = truth ^ (rng.random((60, 4)) < 0.2)  # about one decision in five flipped
+    ones = np.ones((1, 60))
+    counts = [ones @ (truth & pred), ones @ (~truth & pred), ones @ (truth & ~pred), ones @ (~truth & ~pred)]
+    f1, kappa = _per_code_scores(*counts)
+    exact = agreement(truth, pred, list("abcd"))
+    assert np.allclose(f1[0], [m["f1"] for m in exact["per_code"].values()])
+    assert np.allclose(kappa[0], [m["kappa"] for m in exact["per_code"].values()])
+    low, high = exact["interval_95"]["macro_f1"]
+    assert low < exact["macro_f1"] < high
+    big = agreement(np.tile(truth, (10, 1)), np.tile(pred, (10, 1)), list("abcd"))["interval_95"]["macro_f1"]
+    assert big[1] - big[0] < (high - low) / 2  # ten times the passages: an interval about a third as wide
+    assert agreement(truth, pred, list("abcd"))["interval_95"] == exact["interval_95"]  # fixed seed
+
+
 def test_read_passages_bad_lines_get_one_line_each(tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text('{"id": "a", "text": "Fine."}\n\n{"id": "b"}\nnot json\n{"id": "c", "text": "Also fine."}\n')

@@ -49,7 +49,42 @@ def agreement(y_true: np.ndarray, y_pred: np.ndarray, codes: list[str]) -> dict:
         "mean_kappa": float(np.mean([per_code[codes[j]]["kappa"] for j in scored])) if scored else 0.0,
         "krippendorff_alpha": alpha,
         "codes_scored": [codes[j] for j in scored],
+        "interval_95": bootstrap_intervals(y_true, y_pred),
     }
+
+
+def _per_code_scores(tp, fp, fn, tn) -> tuple[np.ndarray, np.ndarray]:
+    """F1 and Cohen's kappa per code from confusion counts (arrays of any shape, last axis codes)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        n = tp + fp + fn + tn
+        po = (tp + tn) / n
+        pe = ((tp + fp) * (tp + fn) + (tn + fn) * (tn + fp)) / n**2
+        kappa = np.where(fp + fn == 0, 1.0, np.where(pe < 1, (po - pe) / (1 - pe), 0.0))
+    return f1, kappa
+
+
+def bootstrap_intervals(y_true: np.ndarray, y_pred: np.ndarray, resamples: int = 2000,
+                        seed: int = 0) -> dict[str, list[float]]:
+    """95% percentile-bootstrap intervals of micro-F1, macro-F1 and mean kappa, resampling passages
+    (fixed seed, so the same files give the same interval). A small gold set gives a wide interval:
+    it says how far a score on it can be trusted."""
+    y_true, y_pred = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    n = len(y_true)
+    if n == 0:
+        return {}
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+    tp, fp = weights @ (y_true & y_pred), weights @ (~y_true & y_pred)
+    fn, tn = weights @ (y_true & ~y_pred), weights @ (~y_true & ~y_pred)
+    f1, kappa = _per_code_scores(tp, fp, fn, tn)
+    scored = tp + fn > 0  # as in ``agreement``: codes with support in the resample
+    count = np.maximum(scored.sum(axis=1), 1)
+    micro_denominator = 2 * tp.sum(axis=1) + fp.sum(axis=1) + fn.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        micro = np.where(micro_denominator > 0, 2 * tp.sum(axis=1) / micro_denominator, 0.0)
+    draws = {"micro_f1": micro, "macro_f1": (f1 * scored).sum(axis=1) / count,
+             "mean_kappa": (kappa * scored).sum(axis=1) / count}
+    return {k: [round(float(q), 4) for q in np.percentile(v, [2.5, 97.5])] for k, v in draws.items()}
 
 
 def format_table(scores: dict, title: str = "") -> str:
@@ -63,4 +98,9 @@ def format_table(scores: dict, title: str = "") -> str:
     lines.append(f"micro-F1 {scores['micro_f1']:.3f}  macro-F1 {scores['macro_f1']:.3f}  "
                  f"mean kappa {scores['mean_kappa']:.3f}  Krippendorff alpha {scores['krippendorff_alpha']:.3f}"
                  f"  (n={scores['n']})")
+    ci = scores.get("interval_95")
+    if ci:
+        lines.append("95% bootstrap interval (passages resampled): " + "  ".join(
+            f"{label} {ci[key][0]:.2f}-{ci[key][1]:.2f}" for key, label in
+            (("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("mean_kappa", "mean kappa"))))
     return "\n".join(lines)
