@@ -168,6 +168,20 @@ def test_bootstrap_interval_counts_agree_with_scikit_learn_and_widen_on_small_se
     assert agreement(truth, pred, list("abcd"))["interval_95"] == exact["interval_95"]  # fixed seed
 
 
+def test_paired_difference_is_above_zero_only_for_a_clearly_better_coder():
+    from ottext.classify.metrics import paired_difference
+
+    rng = np.random.default_rng(2)
+    truth = rng.random((80, 3)) < 0.4
+    good = truth ^ (rng.random((80, 3)) < 0.05)
+    poor = truth ^ (rng.random((80, 3)) < 0.4)
+    assert paired_difference(truth, good, poor)["macro_f1"][0] > 0
+    same = paired_difference(truth, good, good)
+    assert same["macro_f1"] == [0.0, 0.0] and same["mean_kappa"] == [0.0, 0.0]
+    low, high = paired_difference(truth, poor, good)["mean_kappa"]
+    assert high < 0
+
+
 def test_read_passages_bad_lines_get_one_line_each(tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text('{"id": "a", "text": "Fine."}\n\n{"id": "b"}\nnot json\n{"id": "c", "text": "Also fine."}\n')
@@ -225,6 +239,10 @@ def test_train_command_writes_a_loadable_model(tmp_path, fake_embedder):
 
     report = train_model(corpus, tiny_codebook(), tmp_path / "model", fake_embedder, params={"cv": 2})
     assert (tmp_path / "model" / "model_card.md").read_text().count("| workload |") >= 2
+    again = train_model(corpus, tiny_codebook(), tmp_path / "again", fake_embedder, params={"cv": 2})
+    assert again.version.split("-")[-1] == report.version.split("-")[-1]  # deterministic: the same model
+    for name in ("weights.npz", "model.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / "model" / name).read_bytes(), name
     clf, _ = load_model(tmp_path / "model", load_codebook(cb_path), fake_embedder)
     assert report.version.startswith("model-") and clf.classes_ == ["workload", "wellbeing", "kit"]
     shutil.rmtree(tmp_path / "model")

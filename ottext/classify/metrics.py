@@ -64,27 +64,51 @@ def _per_code_scores(tp, fp, fn, tn) -> tuple[np.ndarray, np.ndarray]:
     return f1, kappa
 
 
+def _resample_weights(n: int, resamples: int, seed: int) -> np.ndarray:
+    """How often each passage is drawn in each bootstrap resample (fixed seed)."""
+    return np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+
+
+def _draws(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """Micro-F1, macro-F1 and mean kappa of every resample (macro over codes with support in it,
+    as ``agreement`` does)."""
+    y_true, y_pred = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
+    tp, fp = weights @ (y_true & y_pred), weights @ (~y_true & y_pred)
+    fn, tn = weights @ (y_true & ~y_pred), weights @ (~y_true & ~y_pred)
+    f1, kappa = _per_code_scores(tp, fp, fn, tn)
+    scored = tp + fn > 0
+    count = np.maximum(scored.sum(axis=1), 1)
+    micro_denominator = 2 * tp.sum(axis=1) + fp.sum(axis=1) + fn.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        micro = np.where(micro_denominator > 0, 2 * tp.sum(axis=1) / micro_denominator, 0.0)
+    return {"micro_f1": micro, "macro_f1": (f1 * scored).sum(axis=1) / count,
+            "mean_kappa": (kappa * scored).sum(axis=1) / count}
+
+
+def _interval(values: np.ndarray) -> list[float]:
+    return [round(float(q), 4) for q in np.percentile(values, [2.5, 97.5])]
+
+
 def bootstrap_intervals(y_true: np.ndarray, y_pred: np.ndarray, resamples: int = 2000,
                         seed: int = 0) -> dict[str, list[float]]:
     """95% percentile-bootstrap intervals of micro-F1, macro-F1 and mean kappa, resampling passages
     (fixed seed, so the same files give the same interval). A small gold set gives a wide interval:
     it says how far a score on it can be trusted."""
-    y_true, y_pred = np.asarray(y_true, dtype=bool), np.asarray(y_pred, dtype=bool)
-    n = len(y_true)
-    if n == 0:
+    if len(y_true) == 0:
         return {}
-    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
-    tp, fp = weights @ (y_true & y_pred), weights @ (~y_true & y_pred)
-    fn, tn = weights @ (y_true & ~y_pred), weights @ (~y_true & ~y_pred)
-    f1, kappa = _per_code_scores(tp, fp, fn, tn)
-    scored = tp + fn > 0  # as in ``agreement``: codes with support in the resample
-    count = np.maximum(scored.sum(axis=1), 1)
-    micro_denominator = 2 * tp.sum(axis=1) + fp.sum(axis=1) + fn.sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        micro = np.where(micro_denominator > 0, 2 * tp.sum(axis=1) / micro_denominator, 0.0)
-    draws = {"micro_f1": micro, "macro_f1": (f1 * scored).sum(axis=1) / count,
-             "mean_kappa": (kappa * scored).sum(axis=1) / count}
-    return {k: [round(float(q), 4) for q in np.percentile(v, [2.5, 97.5])] for k, v in draws.items()}
+    draws = _draws(y_true, y_pred, _resample_weights(len(y_true), resamples, seed))
+    return {k: _interval(v) for k, v in draws.items()}
+
+
+def paired_difference(y_true: np.ndarray, y_a: np.ndarray, y_b: np.ndarray, resamples: int = 2000,
+                      seed: int = 0) -> dict[str, list[float]]:
+    """95% bootstrap intervals of (A minus B) for micro-F1, macro-F1 and mean kappa, both coders
+    scored on the same resamples; an interval above zero means A beats B on this set."""
+    if len(y_true) == 0:
+        return {}
+    weights = _resample_weights(len(y_true), resamples, seed)
+    a, b = _draws(y_true, y_a, weights), _draws(y_true, y_b, weights)
+    return {k: _interval(a[k] - b[k]) for k in a}
 
 
 def format_table(scores: dict, title: str = "") -> str:

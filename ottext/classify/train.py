@@ -8,7 +8,7 @@ from pathlib import Path
 from ottext.classify.baseline import ZeroShotBaseline
 from ottext.classify.data import Labelled, corpus_hash, label_matrix, load_corpus, load_labelled
 from ottext.classify.features import embed_pair
-from ottext.classify.metrics import agreement
+from ottext.classify.metrics import agreement, paired_difference
 from ottext.classify.model import CodeClassifier
 from ottext.classify.persist import save_model
 from ottext.codebook import Codebook
@@ -49,8 +49,10 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     for name, its in evals.items():
         e = embed_pair(embedder, [i.text for i in its], [i.context for i in its])
         truth = label_matrix(its, codebook)
-        scores[name] = agreement(truth, clf.predict([i.text for i in its], [i.context for i in its], e), codebook.ids)
-        scores[f"{name}: zero-shot baseline"] = agreement(truth, baseline.predict(e[0]), codebook.ids)
+        y_model, y_base = clf.predict([i.text for i in its], [i.context for i in its], e), baseline.predict(e[0])
+        scores[name] = agreement(truth, y_model, codebook.ids)
+        scores[name]["minus_baseline_95"] = paired_difference(truth, y_model, y_base)
+        scores[f"{name}: zero-shot baseline"] = agreement(truth, y_base, codebook.ids)
     info = {"training_data": str(corpus_dir), "training_data_sha256": corpus_hash(corpus_dir),
             "n_train": len(train), "n_test": len(test), "n_reviewed": len(extra or []),
             "embedder": embedder.id, "train_ids": [i.id for i in train], "train_texts": texts}
@@ -94,6 +96,13 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
                        f"| {ci['mean_kappa'][0]:.2f}-{ci['mean_kappa'][1]:.2f} | {s['krippendorff_alpha']:.3f} |")
     lines += summary + ["", "Intervals: percentile bootstrap over passages (2,000 resamples, fixed seed); a small "
                         "set gives a wide interval.", ""]
+    versus = [(name_, s["minus_baseline_95"]) for name_, s in scores.items() if s.get("minus_baseline_95")]
+    if versus:
+        lines += ["Model minus the zero-shot baseline on the same passages (95% interval of the difference; "
+                  "above zero means the model is better):", ""]
+        lines += [f"- {name_}: macro-F1 {d['macro_f1'][0]:+.2f} to {d['macro_f1'][1]:+.2f}, "
+                  f"mean kappa {d['mean_kappa'][0]:+.2f} to {d['mean_kappa'][1]:+.2f}" for name_, d in versus]
+        lines.append("")
     for name_, s in scores.items():
         if "baseline" in name_:
             continue

@@ -109,7 +109,7 @@ def evaluate(
     from ottext.classify.coder import PassageIn, code_passages
     from ottext.classify.data import Labelled, label_matrix, load_labelled
     from ottext.classify.locate import default_corpus_dir, load_default
-    from ottext.classify.metrics import agreement, format_table
+    from ottext.classify.metrics import agreement, format_table, paired_difference
     from ottext.codebook import load_codebook
 
     try:
@@ -126,14 +126,22 @@ def evaluate(
         y_pred = label_matrix(rows, cb)
         results = {"model": agreement(truth, y_pred, cb.ids)}
         if baseline:
-            results["zero-shot baseline"] = _baseline_scores(cb, items, truth, default_corpus_dir(), backend)
+            y_base = _baseline_labels(cb, items, default_corpus_dir(), backend)
+            results["zero-shot baseline"] = agreement(truth, y_base, cb.ids)
+            results["model minus baseline"] = {"interval_95": paired_difference(truth, y_pred, y_base)}
     except OttextError as exc:
         fail(str(exc))
     if as_json:
         print_json(results)
         return
     for name, scores in results.items():
-        print(format_table(scores, f"{gold.name}: {name}"))
+        if "per_code" in scores:
+            print(format_table(scores, f"{gold.name}: {name}"))
+        else:
+            ci = scores["interval_95"]
+            print(f"{gold.name}: model minus baseline, 95% bootstrap interval of the difference (same resamples): "
+                  f"macro-F1 {ci['macro_f1'][0]:+.2f} to {ci['macro_f1'][1]:+.2f}, "
+                  f"mean kappa {ci['mean_kappa'][0]:+.2f} to {ci['mean_kappa'][1]:+.2f}")
         print()
 
 
@@ -155,13 +163,13 @@ def _read_predictions(path: Path, ids: list[str], cb) -> list[list[str]]:
     return [by_id[i] for i in ids]
 
 
-def _baseline_scores(cb, items, truth, corpus_dir: Path, backend: str = "minilm") -> dict:
+def _baseline_labels(cb, items, corpus_dir: Path, backend: str = "minilm"):
+    """The zero-shot baseline's codes for the gold passages (thresholds fitted on the training split)."""
     from ottext.classify.baseline import ZeroShotBaseline
     from ottext.classify.data import label_matrix, load_corpus
-    from ottext.classify.metrics import agreement
     from ottext.embed import get_embedder
 
     emb = get_embedder(backend)
     train = [i for i in load_corpus(corpus_dir, cb) if i.split == "train"]
     zs = ZeroShotBaseline(cb, emb).fit(emb.embed([i.text for i in train]), label_matrix(train, cb))
-    return agreement(truth, zs.predict(emb.embed([i.text for i in items])), cb.ids)
+    return zs.predict(emb.embed([i.text for i in items]))
