@@ -168,6 +168,18 @@ def test_bootstrap_interval_counts_agree_with_scikit_learn_and_widen_on_small_se
     assert agreement(truth, pred, list("abcd"))["interval_95"] == exact["interval_95"]  # fixed seed
 
 
+def test_calibration_tells_honest_scores_from_overconfident_ones():
+    from ottext.classify.metrics import calibration
+
+    rng = np.random.default_rng(3)
+    proba = rng.random((4000, 3))
+    truth = rng.random((4000, 3)) < proba  # coded with exactly the probability given
+    honest = calibration(truth, proba)
+    loud = calibration(truth, (proba > 0.5).astype(float) * 0.98 + 0.01)  # the same ranking, said with certainty
+    assert honest["ece"] < 0.03 and loud["ece"] > 0.2 and honest["brier"] < loud["brier"]
+    assert sum(count for _, _, count in honest["bins"]) == truth.size
+
+
 def test_paired_difference_is_above_zero_only_for_a_clearly_better_coder():
     from ottext.classify.metrics import paired_difference
 
@@ -218,6 +230,11 @@ def test_code_and_evaluate_commands(tmp_path):
     assert ev.exit_code == 0, ev.output
     scores = json.loads(ev.stdout)["model"]
     assert scores["n"] == 2 and scores["per_code"]["registration"]["recall"] == 1.0
+    assert 0 <= scores["calibration"]["brier"] <= 1  # the code file's scores are checked too
+    no_scores = tmp_path / "codes_only.jsonl"
+    no_scores.write_text('{"id": "1", "codes": ["registration"]}\n{"id": "3", "codes": []}\n')
+    ev = runner.invoke(app, ["evaluate", str(gold), "--pred", str(no_scores), "--json"])
+    assert ev.exit_code == 0 and "calibration" not in json.loads(ev.stdout)["model"]
 
 
 def test_codebook_with_unknown_code_in_gold_is_one_line(tmp_path):

@@ -111,6 +111,25 @@ def paired_difference(y_true: np.ndarray, y_a: np.ndarray, y_b: np.ndarray, resa
     return {k: _interval(a[k] - b[k]) for k in a}
 
 
+def calibration(y_true: np.ndarray, proba: np.ndarray, bins: int = 10) -> dict:
+    """How far the scores can be taken as probabilities, over every (passage, code) pair: the Brier
+    score, the expected calibration error (equal-width bins, weighted by their size) and the bins
+    themselves (mean score, share that were truly coded, count)."""
+    y = np.asarray(y_true, dtype=float).ravel()
+    p = np.clip(np.asarray(proba, dtype=float).ravel(), 0.0, 1.0)
+    if not len(y):
+        return {}
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    table, ece = [], 0.0
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            mean, share = float(p[inside].mean()), float(y[inside].mean())
+            ece += inside.sum() / len(y) * abs(mean - share)
+            table.append([round(mean, 4), round(share, 4), int(inside.sum())])
+    return {"brier": round(float(np.mean((p - y) ** 2)), 4), "ece": round(float(ece), 4), "bins": table}
+
+
 def format_table(scores: dict, title: str = "") -> str:
     """A plain-text table of the scores."""
     lines = [title] if title else []
@@ -122,6 +141,10 @@ def format_table(scores: dict, title: str = "") -> str:
     lines.append(f"micro-F1 {scores['micro_f1']:.3f}  macro-F1 {scores['macro_f1']:.3f}  "
                  f"mean kappa {scores['mean_kappa']:.3f}  Krippendorff alpha {scores['krippendorff_alpha']:.3f}"
                  f"  (n={scores['n']})")
+    cal = scores.get("calibration")
+    if cal:
+        lines.append(f"calibration over every (passage, code) score: Brier {cal['brier']:.3f}, expected calibration "
+                     f"error {cal['ece']:.3f} ({len(cal['bins'])} bins in use)")
     ci = scores.get("interval_95")
     if ci:
         lines.append("95% bootstrap interval (passages resampled): " + "  ".join(

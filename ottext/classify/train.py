@@ -8,7 +8,7 @@ from pathlib import Path
 from ottext.classify.baseline import ZeroShotBaseline
 from ottext.classify.data import Labelled, corpus_hash, label_matrix, load_corpus, load_labelled
 from ottext.classify.features import embed_pair
-from ottext.classify.metrics import agreement, paired_difference
+from ottext.classify.metrics import agreement, calibration, paired_difference
 from ottext.classify.model import CodeClassifier
 from ottext.classify.persist import save_model
 from ottext.codebook import Codebook
@@ -42,6 +42,7 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     clf = CodeClassifier(codebook, embedder=embedder, **params).fit(texts, contexts, y, embeddings=emb)
     baseline = ZeroShotBaseline(codebook, embedder).fit(emb[0], y)
     scores = {"cross-validation (train split)": agreement(y, clf.decide(clf.oof_proba_.copy()), codebook.ids)}
+    scores["cross-validation (train split)"]["calibration"] = calibration(y, clf.oof_proba_)
     evals = {"held-out test split": test}
     for name, path in (dev_sets or {}).items():
         if Path(path).is_file():
@@ -49,8 +50,10 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     for name, its in evals.items():
         e = embed_pair(embedder, [i.text for i in its], [i.context for i in its])
         truth = label_matrix(its, codebook)
-        y_model, y_base = clf.predict([i.text for i in its], [i.context for i in its], e), baseline.predict(e[0])
+        proba = clf.predict_proba([i.text for i in its], [i.context for i in its], e)
+        y_model, y_base = clf.decide(proba.copy()), baseline.predict(e[0])
         scores[name] = agreement(truth, y_model, codebook.ids)
+        scores[name]["calibration"] = calibration(truth, proba)
         scores[name]["minus_baseline_95"] = paired_difference(truth, y_model, y_base)
         scores[f"{name}: zero-shot baseline"] = agreement(truth, y_base, codebook.ids)
     info = {"training_data": str(corpus_dir), "training_data_sha256": corpus_hash(corpus_dir),
@@ -96,6 +99,12 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
                        f"| {ci['mean_kappa'][0]:.2f}-{ci['mean_kappa'][1]:.2f} | {s['krippendorff_alpha']:.3f} |")
     lines += summary + ["", "Intervals: percentile bootstrap over passages (2,000 resamples, fixed seed); a small "
                         "set gives a wide interval.", ""]
+    calibrated = [(name_, s["calibration"]) for name_, s in scores.items() if s.get("calibration")]
+    if calibrated:
+        lines += ["Calibration of the scores over every (passage, code) pair (cross-validation: out-of-fold scores):",
+                  "", "| evaluation | Brier score | expected calibration error (10 bins) |", "|---|---|---|"]
+        lines += [f"| {name_} | {c['brier']:.3f} | {c['ece']:.3f} |" for name_, c in calibrated]
+        lines.append("")
     versus = [(name_, s["minus_baseline_95"]) for name_, s in scores.items() if s.get("minus_baseline_95")]
     if versus:
         lines += ["Model minus the zero-shot baseline on the same passages (95% interval of the difference; "

@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from ottext.cli._common import fail, print_json, require_project
 from ottext.errors import OttextError
@@ -106,10 +110,12 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print scores as JSON."),
 ) -> None:
     """Per-code precision, recall, F1, support and kappa; micro/macro F1; Krippendorff's alpha."""
+    import numpy as np
+
     from ottext.classify.coder import PassageIn, code_passages
     from ottext.classify.data import Labelled, label_matrix, load_labelled
     from ottext.classify.locate import default_corpus_dir, load_default
-    from ottext.classify.metrics import agreement, format_table, paired_difference
+    from ottext.classify.metrics import agreement, calibration, format_table, paired_difference
     from ottext.codebook import load_codebook
 
     try:
@@ -117,14 +123,17 @@ def evaluate(
         items = load_labelled(gold, cb)
         truth = label_matrix(items, cb)
         if pred is not None:
-            predicted = _read_predictions(pred, [i.id for i in items], cb)
+            predicted, proba = _read_predictions(pred, [i.id for i in items], cb)
         else:
             clf, _ = load_default(cb, model, backend=backend)
             coded = code_passages(clf, [PassageIn(i.id, i.text, i.context) for i in items])
             predicted = [c.codes for c in coded]
+            proba = np.array([[c.scores[code] for code in cb.ids] for c in coded]).reshape(len(coded), len(cb))
         rows = [Labelled(i.id, i.text, codes=cb.roll_up(p)) for i, p in zip(items, predicted, strict=True)]
         y_pred = label_matrix(rows, cb)
         results = {"model": agreement(truth, y_pred, cb.ids)}
+        if proba is not None:
+            results["model"]["calibration"] = calibration(truth, proba)
         if baseline:
             y_base = _baseline_labels(cb, items, default_corpus_dir(), backend)
             results["zero-shot baseline"] = agreement(truth, y_base, cb.ids)
@@ -145,10 +154,13 @@ def evaluate(
         print()
 
 
-def _read_predictions(path: Path, ids: list[str], cb) -> list[list[str]]:
+def _read_predictions(path: Path, ids: list[str], cb) -> tuple[list[list[str]], np.ndarray | None]:
+    """Codes per gold id from an `ottext code` file, and its scores when every line has all of them."""
+    import numpy as np
+
     from ottext.errors import Errors
 
-    by_id = {}
+    by_id, scores = {}, {}
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -157,10 +169,14 @@ def _read_predictions(path: Path, ids: list[str], cb) -> list[list[str]]:
         except json.JSONDecodeError:
             raise OttextError(Errors.E401, file=path, line=n, detail="not valid JSON") from None
         by_id[str(rec.get("id"))] = [c for c in rec.get("codes", []) if c in cb]
+        given = rec.get("scores")
+        if isinstance(given, dict) and all(isinstance(given.get(c), int | float) for c in cb.ids):
+            scores[str(rec.get("id"))] = [float(given[c]) for c in cb.ids]
     missing = [i for i in ids if i not in by_id]
     if missing:
         raise OttextError(Errors.E401, file=path, line=0, detail=f"no prediction for gold id {missing[0]!r}")
-    return [by_id[i] for i in ids]
+    proba = np.array([scores[i] for i in ids]) if all(i in scores for i in ids) else None
+    return [by_id[i] for i in ids], proba
 
 
 def _baseline_labels(cb, items, corpus_dir: Path, backend: str = "minilm"):
