@@ -21,6 +21,7 @@ _OCR_PRONOUN = re.compile(
 )
 _HYPHEN_WRAP = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 _TERMINAL = tuple(".!?:;\"')]\u2019\u201d")
+MIN_WRAP_WIDTH = 40  # hard wraps are at 40 columns or more; shorter lines are lists, headings, lines of words
 
 
 def normalise_text(text: str) -> str:
@@ -55,7 +56,7 @@ def _join_wrapped(lines: list[str]) -> list[str]:
     if len(nonempty) >= 5:
         width = sorted(nonempty)[int(0.9 * (len(nonempty) - 1))]
         long_lines = sum(n >= 0.6 * width for n in nonempty)
-        wrapped_doc = width <= 130 and long_lines >= 0.5 * len(nonempty)
+        wrapped_doc = MIN_WRAP_WIDTH <= width <= 130 and long_lines >= 0.5 * len(nonempty)
     out: list[str] = []
     for line in lines:
         if out and out[-1] and line and _continues(out[-1], line, wrapped_doc, nonempty):
