@@ -168,6 +168,19 @@ def test_bootstrap_interval_counts_agree_with_scikit_learn_and_widen_on_small_se
     assert agreement(truth, pred, list("abcd"))["interval_95"] == exact["interval_95"]  # fixed seed
 
 
+def test_bootstrap_in_small_chunks_gives_the_same_interval(monkeypatch):
+    from ottext.classify import metrics
+
+    rng = np.random.default_rng(4)
+    truth = rng.random((50, 3)) < 0.4
+    pred = truth ^ (rng.random((50, 3)) < 0.25)
+    whole = metrics.bootstrap_intervals(truth, pred)
+    monkeypatch.setattr(metrics, "_BOOTSTRAP_CELLS", 50 * 7)  # seven resamples at a time
+    assert metrics.bootstrap_intervals(truth, pred) == whole
+    monkeypatch.setattr(metrics, "BOOTSTRAP_MAX_PASSAGES", 40)
+    assert metrics.agreement(truth, pred, list("abc"))["interval_95"] == {}  # too many passages: none
+
+
 def test_calibration_tells_honest_scores_from_overconfident_ones():
     from ottext.classify.metrics import calibration
 

@@ -64,11 +64,6 @@ def _per_code_scores(tp, fp, fn, tn) -> tuple[np.ndarray, np.ndarray]:
     return f1, kappa
 
 
-def _resample_weights(n: int, resamples: int, seed: int) -> np.ndarray:
-    """How often each passage is drawn in each bootstrap resample (fixed seed)."""
-    return np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
-
-
 def _draws(y_true: np.ndarray, y_pred: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
     """Micro-F1, macro-F1 and mean kappa of every resample (macro over codes with support in it,
     as ``agreement`` does)."""
@@ -89,14 +84,32 @@ def _interval(values: np.ndarray) -> list[float]:
     return [round(float(q), 4) for q in np.percentile(values, [2.5, 97.5])]
 
 
+BOOTSTRAP_MAX_PASSAGES = 100_000  # beyond this an interval is narrower than the scores' rounding
+_BOOTSTRAP_CELLS = 4_000_000  # resamples x passages drawn at a time (bounds the memory used)
+
+
+def _bootstrap(y_true: np.ndarray, predictions: list[np.ndarray], resamples: int, seed: int) -> list[dict]:
+    """Draws of every prediction's scores on the same resamples of passages (fixed seed), the
+    resamples drawn a chunk at a time."""
+    n = len(y_true)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, min(resamples, _BOOTSTRAP_CELLS // n))
+    parts: list[list[dict]] = [[] for _ in predictions]
+    for done in range(0, resamples, chunk):
+        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=min(chunk, resamples - done)).astype(float)
+        for part, y_pred in zip(parts, predictions, strict=True):
+            part.append(_draws(y_true, y_pred, weights))
+    return [{k: np.concatenate([d[k] for d in part]) for k in part[0]} for part in parts]
+
+
 def bootstrap_intervals(y_true: np.ndarray, y_pred: np.ndarray, resamples: int = 2000,
                         seed: int = 0) -> dict[str, list[float]]:
     """95% percentile-bootstrap intervals of micro-F1, macro-F1 and mean kappa, resampling passages
     (fixed seed, so the same files give the same interval). A small gold set gives a wide interval:
-    it says how far a score on it can be trusted."""
-    if len(y_true) == 0:
+    it says how far a score on it can be trusted. Empty beyond ``BOOTSTRAP_MAX_PASSAGES``."""
+    if not 0 < len(y_true) <= BOOTSTRAP_MAX_PASSAGES:
         return {}
-    draws = _draws(y_true, y_pred, _resample_weights(len(y_true), resamples, seed))
+    (draws,) = _bootstrap(y_true, [y_pred], resamples, seed)
     return {k: _interval(v) for k, v in draws.items()}
 
 
@@ -104,10 +117,9 @@ def paired_difference(y_true: np.ndarray, y_a: np.ndarray, y_b: np.ndarray, resa
                       seed: int = 0) -> dict[str, list[float]]:
     """95% bootstrap intervals of (A minus B) for micro-F1, macro-F1 and mean kappa, both coders
     scored on the same resamples; an interval above zero means A beats B on this set."""
-    if len(y_true) == 0:
+    if not 0 < len(y_true) <= BOOTSTRAP_MAX_PASSAGES:
         return {}
-    weights = _resample_weights(len(y_true), resamples, seed)
-    a, b = _draws(y_true, y_a, weights), _draws(y_true, y_b, weights)
+    a, b = _bootstrap(y_true, [y_a, y_b], resamples, seed)
     return {k: _interval(a[k] - b[k]) for k in a}
 
 

@@ -93,10 +93,10 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
     summary = ["| evaluation | n | macro-F1 | its 95% interval | micro-F1 | mean kappa | its 95% interval "
                "| Krippendorff alpha |", "|---|---|---|---|---|---|---|---|"]
     for name_, s in scores.items():
-        ci = s["interval_95"]
-        summary.append(f"| {name_} | {s['n']} | {s['macro_f1']:.3f} | {ci['macro_f1'][0]:.2f}-{ci['macro_f1'][1]:.2f} "
+        ci = {k: f"{low:.2f}-{high:.2f}" for k, (low, high) in s["interval_95"].items()}
+        summary.append(f"| {name_} | {s['n']} | {s['macro_f1']:.3f} | {ci.get('macro_f1', 'n/a')} "
                        f"| {s['micro_f1']:.3f} | {s['mean_kappa']:.3f} "
-                       f"| {ci['mean_kappa'][0]:.2f}-{ci['mean_kappa'][1]:.2f} | {s['krippendorff_alpha']:.3f} |")
+                       f"| {ci.get('mean_kappa', 'n/a')} | {s['krippendorff_alpha']:.3f} |")
     lines += summary + ["", "Intervals: percentile bootstrap over passages (2,000 resamples, fixed seed); a small "
                         "set gives a wide interval.", ""]
     calibrated = [(name_, s["calibration"]) for name_, s in scores.items() if s.get("calibration")]
