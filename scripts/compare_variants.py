@@ -14,6 +14,7 @@ train split (variant ``relabelled``). Takes about a minute plus a minute per 1,0
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from ottext.classify.model import CodeClassifier  # noqa: E402
 from ottext.classify.train import DEFAULT_PARAMS  # noqa: E402
 from ottext.codebook import load_codebook  # noqa: E402
 from ottext.embed import get_embedder  # noqa: E402
+from ottext.errors import OttextError  # noqa: E402
 
 GOLD = ROOT.parent / "shared" / "gold"
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])")
@@ -91,6 +93,11 @@ def relabelled(train: list[Labelled], files: list[Path], cb) -> list[Labelled]:
     return out
 
 
+def _own(clf: CodeClassifier, pool: list[Labelled]) -> tuple[np.ndarray, np.ndarray]:
+    """A variant fitted on its own: its scores on the pooled sets and its own thresholds."""
+    return scores_of(clf, pool), clf.thresholds_
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="variant names to run (the shipped recipe always runs)")
@@ -102,13 +109,14 @@ def main() -> None:
     dev, seeds = load_labelled(GOLD / "real_dev.jsonl", cb), load_labelled(GOLD / "seeds_gold.jsonl", cb)
     pool, n_dev = dev + seeds, len(dev)
     truth = label_matrix(pool, cb)
+    extra = load_labelled(args.extra, cb) if args.extra else []  # bad files fail here, before any fitting
+    changed = relabelled(train, args.relabel, cb) if args.relabel else train
     minilm, static = MemoEmbedder("minilm"), MemoEmbedder("static")
     shipped = fit(train, cb, minilm)
-    fitted: dict[str, CodeClassifier] = {"static": None}
 
+    @functools.cache
     def static_model() -> CodeClassifier:
-        fitted["static"] = fitted["static"] or fit(train, cb, static)
-        return fitted["static"]
+        return fit(train, cb, static)
 
     variants: dict[str, Callable[[], tuple[np.ndarray, np.ndarray]]] = {
         "shipped": lambda: (scores_of(shipped, pool), shipped.thresholds_),
@@ -122,10 +130,9 @@ def main() -> None:
                                        (shipped.thresholds_ + static_model().thresholds_) / 2),
     }
     if args.extra:
-        extra = load_labelled(args.extra, cb)
         variants["+extra"] = lambda: _own(fit(train + extra, cb, minilm), pool)
     if args.relabel:
-        variants["relabelled"] = lambda: _own(fit(relabelled(train, args.relabel, cb), cb, minilm), pool)
+        variants["relabelled"] = lambda: _own(fit(changed, cb, minilm), pool)
     chosen = [v for v in variants if v == "shipped" or not args.only or v in args.only]
     base = None
     print(f"{'variant':<22}{'real_dev F1/kappa':>19}{'seeds F1/kappa':>17}{'pooled F1/kappa':>18}"
@@ -142,9 +149,10 @@ def main() -> None:
         print(f"{name:<22}{cells[0]:>19}{cells[1]:>17}{cells[2]:>18}  {low:+.3f} to {high:+.3f}", flush=True)
 
 
-def _own(clf: CodeClassifier, pool: list[Labelled]) -> tuple[np.ndarray, np.ndarray]:
-    return scores_of(clf, pool), clf.thresholds_
-
-
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (OttextError, OSError) as exc:  # a missing gold file or a bad --extra/--relabel file: one line
+        sys.exit(f"compare_variants: {exc}")
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        sys.exit(f"compare_variants: a --relabel line is not an object with an 'id' and code lists ({exc})")
