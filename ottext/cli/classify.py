@@ -146,8 +146,7 @@ def evaluate(
     for name, scores in results.items():
         if "per_code" in scores:
             print(format_table(scores, f"{gold.name}: {name}"))
-        else:
-            ci = scores["interval_95"]
+        elif ci := scores["interval_95"]:  # none for very large gold files
             print(f"{gold.name}: model minus baseline, 95% bootstrap interval of the difference (same resamples): "
                   f"macro-F1 {ci['macro_f1'][0]:+.2f} to {ci['macro_f1'][1]:+.2f}, "
                   f"mean kappa {ci['mean_kappa'][0]:+.2f} to {ci['mean_kappa'][1]:+.2f}")
@@ -179,7 +178,7 @@ def _read_predictions(path: Path, ids: list[str], cb) -> tuple[list[list[str]], 
     return [by_id[i] for i in ids], proba
 
 
-def _baseline_labels(cb, items, corpus_dir: Path, backend: str = "minilm"):
+def _baseline_labels(cb, items, corpus_dir: Path, backend: str = "minilm") -> np.ndarray:
     """The zero-shot baseline's codes for the gold passages (thresholds fitted on the training split)."""
     from ottext.classify.baseline import ZeroShotBaseline
     from ottext.classify.data import label_matrix, load_corpus
