@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ottext.classify.coder import read_passages
 from ottext.classify.metrics import agreement
-from ottext.classify.model import CodeClassifier
+from ottext.classify.model import CodeClassifier, review_thresholds
 from ottext.classify.persist import load_model, save_model
 from ottext.cli import app
 from ottext.codebook import codebook_from_dict, load_codebook
@@ -257,6 +257,28 @@ def test_codebook_with_unknown_code_in_gold_is_one_line(tmp_path):
     assert res.exit_code == 1 and "gold.jsonl line 1: unknown code 'pay'" in res.stderr
 
 
+def test_review_decisions_move_thresholds_toward_the_project():
+    # code 0: a reviewer says yes to scores 0.8-0.9 and no to 0.5-0.7, so 0.725 fits them best;
+    # 20 positive decisions give it weight 20/(20+5); code 1 has only negative decisions
+    proba = np.zeros((60, 2))
+    proba[:20, 0] = np.linspace(0.8, 0.9, 20)
+    proba[20:40, 0] = np.linspace(0.5, 0.7, 20)
+    proba[40:, 0] = 0.95  # labelled positive but never decided: the corpus rows, ignored
+    y = np.zeros((60, 2), dtype=np.int8)
+    y[:20, 0] = 1
+    decided = np.zeros((60, 2), dtype=bool)
+    decided[:40] = True
+    corpus = np.array([0.3, 0.4])
+    thresholds, positives = review_thresholds(corpus, y, proba, decided, prior=5.0)
+    assert positives.tolist() == [20, 0]
+    assert thresholds[0] == pytest.approx(0.8 * 0.725 + 0.2 * 0.3, abs=1e-4) and thresholds[1] == 0.4
+    few = decided.copy()
+    few[2:20, 0] = False  # two positive decisions barely move it
+    moved_a_little = review_thresholds(corpus, y, proba, few, prior=5.0)[0][0]
+    assert moved_a_little == pytest.approx(2 / 7 * 0.725 + 5 / 7 * 0.3, abs=1e-4)
+    assert review_thresholds(corpus, y, proba, None, prior=5.0)[0].tolist() == [0.3, 0.4]
+
+
 def test_train_command_writes_a_loadable_model(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -276,3 +298,14 @@ def test_train_command_writes_a_loadable_model(tmp_path, fake_embedder):
     clf, _ = load_model(tmp_path / "model", load_codebook(cb_path), fake_embedder)
     assert report.version.startswith("model-") and clf.classes_ == ["workload", "wellbeing", "kit"]
     shutil.rmtree(tmp_path / "model")
+
+
+def test_second_coder_files_cover_the_gold_passages_with_codebook_codes(shared):
+    cb = load_codebook()
+    gold = {json.loads(line)["id"] for name in ("real_dev", "seeds_gold")
+            for line in (shared / "gold" / f"{name}.jsonl").read_text().splitlines() if line.strip()}
+    for name in ("coder_a", "coder_b"):
+        path = ROOT / "corpora" / "second_coder" / f"{name}.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert {r["id"] for r in rows} == gold and len(rows) == len(gold), name
+        assert all(set(r) == {"id", "codes"} and set(r["codes"]) <= set(cb.ids) for r in rows), name

@@ -29,6 +29,35 @@ def _f1(y: np.ndarray, pred: np.ndarray) -> float:
     return 2 * tp / denom if denom else 1.0
 
 
+def best_threshold(y: np.ndarray, proba: np.ndarray, prefer: float = 0.5) -> float:
+    """The grid threshold with the best F1; ties go to the one nearest ``prefer``."""
+    scores = [_f1(y.astype(bool), proba >= t) for t in THRESHOLD_GRID]
+    best = max(scores)
+    ties = [t for t, s in zip(THRESHOLD_GRID, scores, strict=True) if s >= best - 1e-9]
+    return float(min(ties, key=lambda t: abs(t - prefer)))
+
+
+def review_thresholds(corpus: np.ndarray, y: np.ndarray, proba: np.ndarray, decided: np.ndarray | None,
+                      prior: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-code thresholds moved toward a reviewer's decisions: for code j with k positive
+    decisions, ``w * t_review + (1 - w) * t_corpus`` with ``w = k / (k + prior)``, where
+    ``t_review`` best fits the decided (out-of-fold) scores. Returns (thresholds, k per code)."""
+    thresholds = np.array(corpus, dtype=np.float64)
+    positives = np.zeros(len(thresholds), dtype=np.int64)
+    if decided is None:
+        return thresholds, positives
+    for j in range(len(thresholds)):
+        rows = np.asarray(decided[:, j], dtype=bool)
+        k = int(y[rows, j].sum())
+        if k == 0:
+            continue
+        own = best_threshold(y[rows, j], proba[rows, j], prefer=float(corpus[j]))
+        w = k / (k + prior)
+        thresholds[j] = round(w * own + (1 - w) * float(corpus[j]), 4)
+        positives[j] = k
+    return thresholds, positives
+
+
 class CodeClassifier:
     """Multi-label coder for a codebook. ``predict_proba`` gives calibrated probabilities with a
     parent never below its child; ``predict`` applies per-code thresholds and the hierarchy."""
@@ -36,7 +65,7 @@ class CodeClassifier:
     def __init__(self, codebook: Codebook, embedder: Embedder | None = None, C: float = 4.0, cv: int = 5,
                  random_state: int = 0, lexical_weight: float = 1.0, context_weight: float = 0.6,
                  embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
-                 code_similarity_weight: float = 2.0) -> None:
+                 code_similarity_weight: float = 2.0, review_prior: float = 5.0) -> None:
         self.codebook = codebook
         self.embedder = embedder
         self.C = C
@@ -47,6 +76,7 @@ class CodeClassifier:
         self.embedding_weight = embedding_weight
         self.context_embedding_weight = context_embedding_weight
         self.code_similarity_weight = code_similarity_weight
+        self.review_prior = review_prior
 
     # fitting ---------------------------------------------------------------------------------
     def _lr(self) -> LogisticRegression:
@@ -55,8 +85,13 @@ class CodeClassifier:
         return LogisticRegression(C=self.C, solver="liblinear", class_weight="balanced", max_iter=2000)
 
     def fit(self, texts: list[str], contexts: list[str], y: np.ndarray,
-            embeddings: tuple[np.ndarray, np.ndarray] | None = None) -> CodeClassifier:
-        """Learn vocabularies, weights, calibration and thresholds from labelled passages."""
+            embeddings: tuple[np.ndarray, np.ndarray] | None = None,
+            decided: np.ndarray | None = None) -> CodeClassifier:
+        """Learn vocabularies, weights, calibration and thresholds from labelled passages.
+
+        ``decided`` (passages x codes, bool) marks the codes a project's reviewer decided on; each
+        code's threshold then moves toward the one that best fits those decisions, by
+        ``k / (k + review_prior)`` when k of them are positive."""
         y = np.asarray(y, dtype=np.int8)
         text_emb, ctx_emb = embeddings if embeddings is not None else embed_pair(self._embedder(), texts, contexts)
         code_emb = None
@@ -75,8 +110,10 @@ class CodeClassifier:
             cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y[:, j])
             self.platt_[j] = (cal.coef_[0, 0], cal.intercept_[0])
         self.oof_proba_ = self._roll_up_scores(_sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))
-        self.thresholds_ = np.array([self._best_threshold(y[:, j], self.oof_proba_[:, j])
-                                     for j in range(len(self.classes_))])
+        self.corpus_thresholds_ = np.array([best_threshold(y[:, j], self.oof_proba_[:, j])
+                                            for j in range(len(self.classes_))])
+        self.thresholds_, self.review_positives_ = review_thresholds(
+            self.corpus_thresholds_, y, self.oof_proba_, decided, self.review_prior)
         self.coef_ = np.zeros((len(self.classes_), X.shape[1]))
         self.intercept_ = np.zeros(len(self.classes_))
         for j in range(len(self.classes_)):
@@ -98,13 +135,6 @@ class CodeClassifier:
                     continue
                 oof[val, j] = self._lr().fit(X[train], y[train, j]).decision_function(X[val])
         return oof
-
-    @staticmethod
-    def _best_threshold(y: np.ndarray, proba: np.ndarray) -> float:
-        scores = [_f1(y.astype(bool), proba >= t) for t in THRESHOLD_GRID]
-        best = max(scores)
-        ties = [t for t, s in zip(THRESHOLD_GRID, scores, strict=True) if s >= best - 1e-9]
-        return float(min(ties, key=lambda t: abs(t - 0.5)))
 
     # predicting ------------------------------------------------------------------------------
     def _check_fitted(self) -> None:

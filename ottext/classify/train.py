@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ottext.classify.baseline import ZeroShotBaseline
-from ottext.classify.data import Labelled, corpus_hash, label_matrix, load_corpus, load_labelled
+from ottext.classify.data import Labelled, corpus_hash, decided_matrix, label_matrix, load_corpus, load_labelled
 from ottext.classify.features import embed_pair
 from ottext.classify.metrics import agreement, calibration, paired_difference
 from ottext.classify.model import CodeClassifier
@@ -25,6 +25,7 @@ class TrainReport:
     n_train: int
     n_test: int
     scores: dict  # name -> agreement dict (cv, test, dev sets, baselines)
+    review_thresholds: dict | None = None  # code -> threshold, corpus threshold, reviewed positives
 
 
 def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: Embedder,
@@ -39,7 +40,9 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     texts, contexts = [i.text for i in train], [i.context for i in train]
     y = label_matrix(train, codebook)
     emb = embed_pair(embedder, texts, contexts)
-    clf = CodeClassifier(codebook, embedder=embedder, **params).fit(texts, contexts, y, embeddings=emb)
+    decided = decided_matrix(train, codebook) if extra else None
+    clf = CodeClassifier(codebook, embedder=embedder, **params).fit(texts, contexts, y, embeddings=emb,
+                                                                     decided=decided)
     baseline = ZeroShotBaseline(codebook, embedder).fit(emb[0], y)
     scores = {"cross-validation (train split)": agreement(y, clf.decide(clf.oof_proba_.copy()), codebook.ids)}
     scores["cross-validation (train split)"]["calibration"] = calibration(y, clf.oof_proba_)
@@ -59,9 +62,13 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     info = {"training_data": str(corpus_dir), "training_data_sha256": corpus_hash(corpus_dir),
             "n_train": len(train), "n_test": len(test), "n_reviewed": len(extra or []),
             "embedder": embedder.id, "train_ids": [i.id for i in train], "train_texts": texts}
+    if extra:
+        info["review_thresholds"] = {
+            c: {"threshold": float(t), "corpus": float(ct), "reviewed_positives": int(k)} for c, t, ct, k in
+            zip(clf.classes_, clf.thresholds_, clf.corpus_thresholds_, clf.review_positives_, strict=True)}
     card = render_card(out_dir.name, codebook, clf, info, scores)
     version = save_model(clf, out_dir, info, card)
-    return TrainReport(version, out_dir, len(train), len(test), scores)
+    return TrainReport(version, out_dir, len(train), len(test), scores, info.get("review_thresholds"))
 
 
 def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, scores: dict) -> str:
@@ -85,9 +92,17 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
         f"context={clf.context_weight} embedding={clf.embedding_weight} "
         f"context-embedding={clf.context_embedding_weight} code-similarity={clf.code_similarity_weight}",
         "- rebuild: `ottext train` (deterministic: fixed folds and seeds)", "",
-        "## Thresholds", "", "| code | threshold |", "|---|---|",
+        "## Thresholds", "",
     ]
-    lines += [f"| {c} | {t:.3f} |" for c, t in zip(clf.classes_, clf.thresholds_, strict=True)]
+    if info.get("review_thresholds"):
+        lines += [f"Moved toward the project's reviewed passages: a code in force on k of them takes "
+                  f"k/(k+{clf.review_prior:g}) of the threshold that best fits them (out-of-fold scores).", "",
+                  "| code | threshold | from the corpus | reviewed passages with the code |", "|---|---|---|---|"]
+        lines += [f"| {c} | {r['threshold']:.3f} | {r['corpus']:.3f} | {r['reviewed_positives']} |"
+                  for c, r in info["review_thresholds"].items()]
+    else:
+        lines += ["| code | threshold |", "|---|---|"]
+        lines += [f"| {c} | {t:.3f} |" for c, t in zip(clf.classes_, clf.thresholds_, strict=True)]
     lines += ["", "## Scores", "",
               "Development sets are real text nobody on the team wrote; they are never trained on.", ""]
     summary = ["| evaluation | n | macro-F1 | its 95% interval | micro-F1 | mean kappa | its 95% interval "

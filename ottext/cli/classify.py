@@ -58,6 +58,11 @@ def train(
         return
     print(f"Trained {report.version} on {report.n_train} passages ({report.n_test} held out); "
           f"model and card in {report.out_dir}")
+    moved = {c: r for c, r in (report.review_thresholds or {}).items() if r["threshold"] != r["corpus"]}
+    if report.review_thresholds is not None:
+        print("Thresholds moved toward the reviewed passages: " + (", ".join(
+            f"{c} {r['corpus']:.2f} -> {r['threshold']:.2f} ({r['reviewed_positives']} with the code)"
+            for c, r in moved.items()) or "none") + " (the model card lists every code)")
     for name, scores in report.scores.items():
         print()
         print(format_table(scores, name) if "baseline" not in name else
