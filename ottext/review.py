@@ -152,13 +152,11 @@ def agreement_report(store: Store, codebook: Codebook) -> dict:
 
 def reviewed_passages(store: Store, codebook: Codebook) -> list:
     """Passages a coder decided on, with the codes in force, as extra training data; they also
-    move the project model's thresholds (``decided``)."""
+    move the project model's thresholds."""
     from ottext.classify.data import Labelled
 
     codings = store.codings_by_passage()
     reviewed = {pid for decisions in store.human_codings().values() for pid in decisions}
-    # a reviewed row counts as decided for every code: the workbook's blank means "keep the model's decision"
     return [Labelled(id=f"review:{p['id']}", text=p["text"], context=p["context"],
-                     codes=codebook.roll_up(codings[p["id"]]["codes"]), voice="reviewed",
-                     decided=tuple(codebook.ids))
+                     codes=codebook.roll_up(codings[p["id"]]["codes"]), voice="reviewed")
             for p in store.iter_passages() if p["id"] in reviewed and p["id"] in codings]

@@ -24,7 +24,6 @@ class Labelled:
     context: str = ""
     codes: list[str] = field(default_factory=list)
     voice: str = ""
-    decided: tuple[str, ...] = ()  # codes a project's reviewer decided on (reviewed passages only)
 
     @property
     def split(self) -> str:
@@ -90,12 +89,3 @@ def label_matrix(items: list[Labelled], codebook: Codebook) -> np.ndarray:
         for c in item.codes:
             y[i, index[c]] = 1
     return y
-
-
-def decided_matrix(items: list[Labelled], codebook: Codebook) -> np.ndarray:
-    """An (n passages x n codes) boolean matrix: True where a reviewer decided on the code."""
-    index = {c: j for j, c in enumerate(codebook.ids)}
-    out = np.zeros((len(items), len(codebook)), dtype=bool)
-    for i, item in enumerate(items):
-        out[i, [index[c] for c in item.decided if c in index]] = True
-    return out

@@ -104,9 +104,9 @@ class CodeClassifier:
         self.classes_ = list(self.codebook.ids)
         oof = self._out_of_fold(X, y)
         self.platt_ = np.zeros((len(self.classes_), 2))
-        for j in range(len(self.classes_)):
-            from sklearn.linear_model import LogisticRegression
+        from sklearn.linear_model import LogisticRegression
 
+        for j in range(len(self.classes_)):
             cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y[:, j])
             self.platt_[j] = (cal.coef_[0, 0], cal.intercept_[0])
         self.oof_proba_ = self._roll_up_scores(_sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))

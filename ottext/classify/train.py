@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ottext.classify.baseline import ZeroShotBaseline
-from ottext.classify.data import Labelled, corpus_hash, decided_matrix, label_matrix, load_corpus, load_labelled
+from ottext.classify.data import Labelled, corpus_hash, label_matrix, load_corpus, load_labelled
 from ottext.classify.features import embed_pair
 from ottext.classify.metrics import agreement, calibration, paired_difference
 from ottext.classify.model import CodeClassifier
@@ -40,7 +42,10 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     texts, contexts = [i.text for i in train], [i.context for i in train]
     y = label_matrix(train, codebook)
     emb = embed_pair(embedder, texts, contexts)
-    decided = decided_matrix(train, codebook) if extra else None
+    decided = None
+    if extra:  # a reviewed row counts for every code: the workbook's blank keeps the model's decision
+        decided = np.zeros(y.shape, dtype=bool)
+        decided[len(train) - len(extra):] = True
     clf = CodeClassifier(codebook, embedder=embedder, **params).fit(texts, contexts, y, embeddings=emb,
                                                                      decided=decided)
     baseline = ZeroShotBaseline(codebook, embedder).fit(emb[0], y)
