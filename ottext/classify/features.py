@@ -15,7 +15,8 @@ from ottext.embed import Embedder
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-PLACEHOLDER = re.compile(r"\[(PERSON|EMAIL|URL|PHONE|POSTCODE)_\d+\]")
+from ottext.clean.pii import PLACEHOLDER_RE as PLACEHOLDER
+
 TOKEN_PATTERN = r"(?u)\b[a-z][a-z0-9']+\b"
 TEXT_TFIDF = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "token_pattern": TOKEN_PATTERN,
               "max_features": 20000}

@@ -20,7 +20,7 @@ from ottext.clean.lines import (
     recurring_labels,
     speaker_label,
 )
-from ottext.clean.redact import EMAIL_RE, PHONE_RE, URL_RE
+from ottext.clean.pii import EMAIL_RE, PHONE_RE, URL_RE
 from ottext.clean.retokenize import remake_doc, text_of
 
 PAGE_FURNITURE = re.compile(r"^(page\s*\d+(\s*(of|/)\s*\d+)?|\d{1,4}|-\s*\d{1,4}\s*-)$", re.I)

@@ -21,7 +21,7 @@ import ottext.clean.low_content  # noqa: F401
 import ottext.clean.normalise  # noqa: F401
 import ottext.clean.redact  # noqa: F401
 import ottext.clean.structure  # noqa: F401
-from ottext.clean.redact import Pseudonyms, Redaction, redact_text
+from ottext.clean.redact import Redaction
 from ottext.clean.retokenize import remember_text, text_of
 from ottext.clean.structure import Block
 from ottext.ingest import Document
@@ -174,11 +174,7 @@ class Cleaner:
         for doc in nlp.pipe(prepared(), batch_size=self.batch_size):
             d: Document = doc.user_data["ottext_document"]
             redactions = list(doc._.ottext_redactions or [])
-            metadata = dict(d.metadata)
-            if self.redact:
-                pseudo = Pseudonyms.from_records(redactions)
-                metadata = {k: redact_text(v, pseudo, redactions) for k, v in metadata.items()}
-                redactions += [r for r in pseudo.records if r not in redactions]
+            metadata = dict(doc.user_data.get("ottext_metadata", d.metadata))
             yield CleanedDocument(
                 document=d, text=text_of(doc), blocks=list(doc._.ottext_blocks or []),
                 sentences=_sentences(doc),

@@ -1,9 +1,12 @@
-"""Redaction of personal data: emails, phone numbers (UK formats), URLs, postcodes and person
-names, each replaced by a pseudonym stable within the document (``[PERSON_1]``, ``[EMAIL_1]``).
+"""Redaction of personal data: the patterns of ``ottext.clean.pii`` (emails, phones, NHS and NI
+numbers, staff numbers, postcodes, addresses, dates of birth) and people's names, each replaced by a
+pseudonym stable within the document (``[PERSON_1]``, ``[NHS_1]``).
 
-Names come from the trained pipeline's NER when it has one, and always from ``known_names``
-(names in a survey's metadata columns). The mapping is kept on ``doc._.ottext_redactions`` for the
-project store only; it is never exported.
+Names come from ``known_names`` (a survey's name columns, a transcript's speaker labels: matched in
+every case and accent variant, see ``ottext.clean.names``) and from the trained pipeline's NER when
+it has one. A pseudonym is recorded only for what the document holds, so one person's name is never
+copied into another's map. The mapping is kept on ``doc._.ottext_redactions`` for the project store
+only; it is never exported.
 """
 
 from __future__ import annotations
@@ -17,24 +20,28 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from ottext.clean.lines import KNOWN_SPEAKERS, iter_lines, recurring_labels
+from ottext.clean.names import NameTable, known_table
+from ottext.clean.pii import PATTERNS, PLACEHOLDER_RE, dates_after, pattern_spans
 from ottext.clean.retokenize import TEXT_KEY, text_of
 
-EMAIL_RE = re.compile(r"\b[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
-URL_RE = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+[^\s<>\"')\].,;:!?]", re.I)
-PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+44\s?\(0\)\s?|\+44\s?|\(?0)\d{2,4}\)?(?:[\s-]?\d){6,8}(?!\d)"
-)
-POSTCODE_RE = re.compile(r"\b(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})\b")
-PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("EMAIL", EMAIL_RE), ("URL", URL_RE), ("PHONE", PHONE_RE), ("POSTCODE", POSTCODE_RE),
-)
+__all__ = ["PATTERNS", "PLACEHOLDER_RE", "Pseudonyms", "Redaction", "pattern_spans", "redact_doc", "redact_value"]
+
 # Capitalised words NER sometimes tags as people in this domain; never redacted as names.
 NOT_NAMES = frozenset(w.casefold() for w in (
     "OT", "OTs", "OTA", "OTAs", "HCPC", "NHS", "LGA", "RCOT", "ADASS", "DFG", "DFGs", "BASW",
     "Unison", "UNISON", "Skills for Care", "Social Work England", "Care Act", "Principal OT",
     "Interviewer", "Participant", "Respondent", "Council", "Q&A", "CPD", "ICB", "ICS",
+    "Manager", "Team", "Service", "Note", "Notes", "Speaker", "Chair",
 ))
-PLACEHOLDER_RE = re.compile(r"\[(PERSON|EMAIL|URL|PHONE|POSTCODE)_\d+\]")
+# a name followed by one of these words names an organisation or a place, not a person
+ORG_NEXT_RE = re.compile(
+    r"[ \t]+(?:(?:County|City|Borough|District|Metropolitan|Town|Parish|Royal|General|Community|Primary|"
+    r"Integrated|Teaching|University)[ \t]+)*(?:Council|County|Borough|Trust|Hospital|Hospitals|NHS|University|"
+    r"College|School|Academy|Centre|Center|Surgery|Practice|Health|Healthcare|Care|Hospice|Foundation|"
+    r"Partnership|Ltd|Limited|plc|Group|Street|Road|Avenue|Lane|Ward|House|Park|ICB|CCG|Authority|"
+    r"Library|Station|Court|Clinic|Services?|Team|Region|Valley|Village|Estate)\b")
+ORG_LABELS = ("ORG", "GPE", "LOC", "FAC", "NORP")
 
 
 @dataclass(frozen=True)
@@ -54,16 +61,6 @@ class Pseudonyms:
         self.counts: dict[str, int] = {}
         self.records: list[Redaction] = []
 
-    @classmethod
-    def from_records(cls, records: list[Redaction]) -> Pseudonyms:
-        """Continue numbering after the pseudonyms a document already has."""
-        pseudo = cls()
-        for rec in records:
-            pseudo.by_key.setdefault((rec.kind, rec.original.casefold()), rec.placeholder)
-            number = int(rec.placeholder.rsplit("_", 1)[1].rstrip("]"))
-            pseudo.counts[rec.kind] = max(pseudo.counts.get(rec.kind, 0), number)
-        return pseudo
-
     def get(self, kind: str, original: str, key: str | None = None) -> str:
         k = (kind, (key or original).casefold())
         if k not in self.by_key:
@@ -73,17 +70,6 @@ class Pseudonyms:
         if not any(r.placeholder == placeholder and r.original == original for r in self.records):
             self.records.append(Redaction(placeholder, kind, original))
         return placeholder
-
-
-def pattern_spans(text: str) -> list[tuple[int, int, str]]:
-    """Character spans of emails, URLs, phone numbers and postcodes."""
-    spans = []
-    for kind, rx in PATTERNS:
-        for m in rx.finditer(text):
-            if kind == "PHONE" and sum(ch.isdigit() for ch in m.group()) < 10:
-                continue
-            spans.append((m.start(), m.end(), kind))
-    return spans
 
 
 @functools.cache
@@ -103,47 +89,88 @@ def _is_name(ent) -> bool:
     return not (len(ent) == 1 and name.casefold() in common_words())
 
 
-def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, str]]:
-    """(start, end, 'PERSON', person key) for NER people, their name parts, and known names.
+def _names_an_org(name: str, text: str) -> bool:
+    """NER's "person" is an organisation or place where it is ever followed by "Council", "Trust"..."""
+    return any(ORG_NEXT_RE.match(text, m.end())
+               for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text))
 
-    Every part of a full name (``Claire`` of ``Claire Hartley``) gets the same person key, so a
+
+def speaker_names(text: str) -> list[str]:
+    """A transcript's speaker names (labels that recur, not roles such as ``Interviewer``)."""
+    common = common_words()
+    out = []
+    for label in sorted(recurring_labels(iter_lines(text))):
+        words = [w.casefold() for w in label.split()]
+        if KNOWN_SPEAKERS.match(label) or label.casefold() in NOT_NAMES or any(w.isdigit() for w in words):
+            continue
+        if any(w not in common and w not in STOP_WORDS and w not in NOT_NAMES for w in words):
+            out.append(label)
+    return out
+
+
+def person_table(doc: Doc, known_names: list[str]) -> tuple[NameTable, NameTable]:
+    """The known names' table (shared by a file's documents) and one of this document's NER names."""
+    text = text_of(doc)
+    known = known_table(tuple(sorted({n for n in known_names if n.strip() and not PLACEHOLDER_RE.search(n)}
+                                     | set(speaker_names(text)))), common_words(), NOT_NAMES)
+    places = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in ORG_LABELS]
+    found = NameTable()
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or not _is_name(ent):
+            continue
+        if any(ent.start_char < e and s < ent.end_char for s, e in places):
+            continue
+        name = " ".join(ent.text.strip(" '\"\u2019").split())
+        if _names_an_org(name, text):
+            continue
+        found.add(name, known=False, common=common_words(), not_names=NOT_NAMES)
+    return known, found
+
+
+def name_spans(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, str]]:
+    """(start, end, 'PERSON', person key) of every name: known names first, then NER's.
+
+    Every variant of a full name (``Claire`` of ``Claire Hartley``) gets the same person key, so a
     person keeps one pseudonym however they are named.
     """
-    names = {" ".join(ent.text.strip(" '\"\u2019").split()) for ent in doc.ents
-             if ent.label_ == "PERSON" and _is_name(ent)}
-    names |= {" ".join(n.split()) for n in known_names if n.strip() and not PLACEHOLDER_RE.search(n)}
-    people: dict[str, str] = {}  # surface form -> person key
-    for name in sorted(names, key=lambda n: (-len(n.split()), n)):
-        key = people.setdefault(name, name)
-        for part in name.split():
-            if len(part) >= 3 and part[0].isupper() and part.casefold() not in STOP_WORDS \
-                    and part.casefold() not in NOT_NAMES and part.casefold() not in common_words():
-                people.setdefault(part, key)
-    spans = []
     text = text_of(doc)
-    for surface in sorted(people, key=len, reverse=True):
-        for m in re.finditer(rf"(?<!\w){re.escape(surface)}(?!\w)", text):
-            spans.append((m.start(), m.end(), "PERSON", people[surface]))
-    return spans
+    known, found = person_table(doc, known_names)
+    spans = [[s, e, "PERSON", k] for s, e, k in known.spans(text)]
+    for s, e, k in found.spans(text):
+        overlapping = [span for span in spans if s < span[1] and span[0] < e]
+        for span in overlapping:  # NER's "Claire Hartley" around the known "Hartley": one name
+            span[0], span[1] = min(span[0], s), max(span[1], e)
+        if not overlapping:
+            spans.append([s, e, "PERSON", k])
+    return sorted(tuple(span) for span in spans)
 
 
-def redact_doc(doc: Doc, known_names: list[str]) -> tuple[Doc, list[Redaction]]:
-    """A new Doc with personal data replaced by pseudonyms, keeping sentence starts and lemmas."""
+def find_personal_data(doc: Doc, known_names: list[str]) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, key) of everything to redact, never overlapping; patterns win over names."""
     text = text_of(doc)
     found = [(s, e, k, text[s:e]) for s, e, k in pattern_spans(text)]
-    taken = [(s, e) for s, e, _, _ in found]  # patterns win over names where they overlap
-    found += [span for span in name_spans(doc, known_names)
-              if not any(span[0] < e and s < span[1] for s, e in taken)]
-    found.sort(key=lambda t: (t[0], -(t[1] - t[0])))
-    pseudo = Pseudonyms()
-    for name in known_names:
-        if name.strip():
-            pseudo.get("PERSON", " ".join(name.split()))
+    names = [span for span in name_spans(doc, known_names)
+             if not any(span[0] < e and s < span[1] for s, e, _, _ in found)]
+    dobs = [(s, e, k, text[s:e]) for s, e, k in dates_after(text, [n[1] for n in names])]
+    found += [d for d in dobs if not any(d[0] < e and s < d[1] for s, e, _, _ in found)]
+    return sorted(found + names, key=lambda t: (t[0], -(t[1] - t[0])))
+
+
+def redact_doc(doc: Doc, known_names: list[str], pseudo: Pseudonyms | None = None) -> tuple[Doc, list[Redaction]]:
+    """A new Doc with personal data replaced by pseudonyms, keeping sentence starts and lemmas."""
+    text = text_of(doc)
+    pseudo = Pseudonyms() if pseudo is None else pseudo
     spans: list[tuple[int, int, str]] = []  # token start, token end, placeholder
     last_end = -1
-    for start, end, kind, key in found:
+    for start, end, kind, key in find_personal_data(doc, known_names):
         span = doc.char_span(start, end, alignment_mode="expand")
-        if span is None or span.start < last_end:
+        if span is None:
+            continue
+        if span.start < last_end:  # overlaps the previous one after widening to tokens: join them
+            if span.end > last_end:
+                s0, _, placeholder = spans[-1]
+                spans[-1] = (s0, span.end, placeholder)
+                last_end = span.end
             continue
         spans.append((span.start, span.end, pseudo.get(kind, text[start:end], key)))
         last_end = span.end
@@ -187,18 +214,34 @@ def make_redactor(nlp: Language, name: str) -> RedactPersonalData:
 
 
 class RedactPersonalData:
-    """Pipeline component: replace personal data with pseudonyms (``doc._.ottext_redactions``)."""
+    """Pipeline component: replace personal data with pseudonyms (``doc._.ottext_redactions``),
+    in the text and in the document's metadata (``doc.user_data["ottext_metadata"]``)."""
 
     def __call__(self, doc: Doc) -> Doc:
-        new, records = redact_doc(doc, list(doc._.ottext_known_names or []))
-        new._.ottext_redactions = list(doc._.ottext_redactions or []) + records
+        known = list(doc._.ottext_known_names or [])
+        pseudo = Pseudonyms()
+        new, _ = redact_doc(doc, known, pseudo)
+        document = doc.user_data.get("ottext_document")
+        if document is not None:
+            private = set(getattr(document, "private_columns", ()))
+            new.user_data["ottext_metadata"] = {
+                k: redact_value(v, pseudo, known, whole=k in private) for k, v in document.metadata.items()}
+        new._.ottext_redactions = list(doc._.ottext_redactions or []) + pseudo.records
         return new
 
 
-def redact_text(text: str, pseudo: Pseudonyms, known: list[Redaction]) -> str:
-    """Redact a short string (a metadata value) with regex patterns and already-known originals."""
-    for rec in sorted(known, key=lambda r: len(r.original), reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(rec.original)}(?!\w)", rec.placeholder, text)
-    for start, end, kind in sorted(pattern_spans(text), reverse=True):
-        text = text[:start] + pseudo.get(kind, text[start:end]) + text[end:]
+def redact_value(text: str, pseudo: Pseudonyms, known_names: list[str], *, whole: bool = False) -> str:
+    """Redact a short string (a metadata value) with the document's pseudonyms: patterns and the
+    file's known names. ``whole``: the value identifies a person (a name or contact column), so
+    anything left of it once those are replaced is replaced too, as one pseudonym."""
+    table = known_table(tuple(sorted({n for n in known_names if n.strip()})), common_words(), NOT_NAMES)
+    spans: list[tuple[int, int, str, str | None]] = [(s, e, k, None) for s, e, k in pattern_spans(text)]
+    spans += [(s, e, "PERSON", k) for s, e, k in table.spans(text)
+              if not any(s < e2 and s2 < e for s2, e2, *_ in spans)]
+    original = text
+    for start, end, kind, key in sorted(spans, reverse=True):
+        text = text[:start] + pseudo.get(kind, text[start:end], key) + text[end:]
+    if whole and PLACEHOLDER_RE.sub("", text).strip(" ,;/&-()"):
+        kind = "EMAIL" if "@" in original else "PERSON"
+        text = pseudo.get(kind, original)
     return text

@@ -26,7 +26,8 @@ class Document:
     context: str = ""
     respondent: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
-    known_names: list[str] = field(default_factory=list)
+    known_names: list[str] = field(default_factory=list)  # names to redact wherever they appear
+    private_columns: list[str] = field(default_factory=list)  # metadata columns that identify a person
 
     @property
     def content_hash(self) -> str:

@@ -25,7 +25,7 @@ NAME_HEADER_RE = re.compile(
     r"manager|supervisor|colleague|interviewer|staff)\b",
     re.I,
 )
-PERSON_VALUE_RE = re.compile(r"^[A-Z][a-z'\u2019-]+(?: [A-Z][a-z'\u2019-]+){0,3}$")
+CONTACT_HEADER_RE = re.compile(r"\b(email|e-mail|phone|telephone|mobile|tel)\b", re.I)
 LIKERT_WORDS = {
     "strongly agree", "agree", "neither agree nor disagree", "disagree", "strongly disagree",
     "yes", "no", "n/a", "don't know", "dont know", "not sure", "neutral", "always", "often",
@@ -152,8 +152,11 @@ def _table_documents(
     id_col = _choose_id_column(label, columns, body, options.id_column, text_cols)
     name_cols = [c for c in columns if c not in text_cols and c != id_col and NAME_HEADER_RE.search(c)]
     j_names = [columns.index(c) for c in name_cols]
-    # a person named in any row may be mentioned in any answer: every response gets them all
-    names = sorted({row[j] for row in body for j in j_names if PERSON_VALUE_RE.match(row[j])})
+    # every value of a name column is a name, whatever it looks like; a person named in any row may
+    # be mentioned in any answer, so every response is searched for them all (a document's pseudonym
+    # map records only those it holds)
+    j_people = [j for j, c in zip(j_names, name_cols, strict=True) if not CONTACT_HEADER_RE.search(c)]
+    names = sorted({row[j] for row in body for j in j_people if row[j].strip()})
     docs: list[Document] = []
     stem = f"{source}#{sheet}" if sheet else source
     seen: dict[str, int] = {}
@@ -171,7 +174,7 @@ def _table_documents(
             docs.append(Document(
                 id=short_id(stem, key, col), source=source, kind="survey_response",
                 text=answer, context=col, respondent=respondent, metadata=dict(metadata),
-                known_names=list(names),
+                known_names=names, private_columns=name_cols,
             ))
     return ReadResult(docs, warnings)
 
