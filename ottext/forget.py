@@ -27,6 +27,7 @@ class ForgetResult:
     passages: int = 0
     codings: int = 0
     embeddings: int = 0
+    mentions: int = 0  # pseudonym-map entries in other documents that named the respondent
     topics: str = "none"
     models_removed: list[str] = field(default_factory=list)
     exports_rewritten: list[str] = field(default_factory=list)

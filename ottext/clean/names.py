@@ -161,3 +161,39 @@ def known_table(names: tuple[str, ...], common: frozenset[str], not_names: froze
     for name in sorted(names, key=lambda n: (-len(n.split()), n)):
         table.add(name, known=True, common=common, not_names=not_names)
     return table
+
+
+CAPITALISED_RE = re.compile(r"[^\W\d_][\w'\u2019\-]*")
+TITLE_CUE_RE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Cllr)\.?[ \t]+(?=[^\W\d_])")
+
+
+def rule_names(text: str, ordinary: frozenset[str]) -> list[str]:
+    """Names found by rule, for a pipeline without NER: two or more capitalised words in a row,
+    none an ordinary word (``ordinary``: common words, stop words, domain terms), and a capitalised
+    word after a title (``Ms Pryce``)."""
+
+    def name_like(word: str) -> bool:
+        if len(word) < 2 or not word[0].isupper() or word.isupper():
+            return False
+        return all(part.casefold() not in ordinary for part in re.split(r"[-'\u2019]", word) if part)
+
+    names, run, last_end = [], [], -1
+    for m in CAPITALISED_RE.finditer(text):
+        word = m.group().rstrip("'\u2019-")
+        if word.endswith(("'s", "\u2019s")):
+            word = word[:-2]
+        joined = run and text[last_end:m.start()] in (" ", "\u00a0")
+        if name_like(word):
+            if not joined and len(run) >= 2:
+                names.append(" ".join(run))
+            run = run + [word] if joined else [word]
+            if TITLE_CUE_RE.search(text[max(0, m.start() - 6):m.start()]) and len(run) == 1:
+                names.append(word)
+        else:
+            if len(run) >= 2:
+                names.append(" ".join(run))
+            run = []
+        last_end = m.start() + len(m.group())
+    if len(run) >= 2:
+        names.append(" ".join(run))
+    return names

@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from ottext.clean.lines import KNOWN_SPEAKERS, iter_lines, recurring_labels
-from ottext.clean.names import NameTable, known_table
+from ottext.clean.names import NameTable, known_table, rule_names
 from ottext.clean.pii import PATTERNS, PLACEHOLDER_RE, dates_after, pattern_spans
 from ottext.clean.retokenize import TEXT_KEY, text_of
 
@@ -33,6 +33,9 @@ NOT_NAMES = frozenset(w.casefold() for w in (
     "Unison", "UNISON", "Skills for Care", "Social Work England", "Care Act", "Principal OT",
     "Interviewer", "Participant", "Respondent", "Council", "Q&A", "CPD", "ICB", "ICS",
     "Manager", "Team", "Service", "Note", "Notes", "Speaker", "Chair",
+    # places: parts of region names are not people
+    "North", "South", "East", "West", "Midlands", "Yorkshire", "Humber", "London", "England", "Wales",
+    "Scotland", "Ireland", "Northern", "Greater", "Central", "Upper", "Lower", "Cornwall", "Kent", "Essex",
 ))
 # a name followed by one of these words names an organisation or a place, not a person
 ORG_NEXT_RE = re.compile(
@@ -124,6 +127,11 @@ def person_table(doc: Doc, known_names: list[str]) -> tuple[NameTable, NameTable
         if _names_an_org(name, text):
             continue
         found.add(name, known=False, common=common_words(), not_names=NOT_NAMES)
+    if not doc.has_annotation("ENT_IOB"):  # no NER (the blank pipeline, --fast): names by rule
+        ordinary = common_words() | STOP_WORDS | NOT_NAMES
+        for name in rule_names(text, ordinary):
+            if not _names_an_org(name, text):
+                found.add(name, known=False, common=common_words(), not_names=NOT_NAMES)
     return known, found
 
 

@@ -37,7 +37,9 @@ def forget(
         return
     what = f"respondent {respondent!r}" if respondent is not None else f"source {source!r}"
     print(f"Forgot {what}: {result.documents} documents, {result.passages} passages, {result.codings} codings, "
-          f"{result.embeddings} cached embeddings deleted; {len(result.exports_rewritten)} export files rewritten"
+          f"{result.embeddings} cached embeddings"
+          + (f", {result.mentions} mentions of them in other documents' pseudonym maps" if result.mentions else "")
+          + f" deleted; {len(result.exports_rewritten)} export files rewritten"
           + (f", {len(result.exports_deleted)} stale ones deleted" if result.exports_deleted else "") + ".")
     for folder in result.models_removed:
         print(f"Removed {folder}: it was retrained on these passages; rebuild it with `ottext train --with-reviews`.")

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ottext.errors import Errors, StoreError
+from ottext.store.erase import forget_mentions
 from ottext.store.schema import SCHEMA_VERSION, create
 
 DB_NAME = "project.db"
@@ -477,6 +478,8 @@ class Store:
                         f"SELECT COUNT(*) FROM model_codings m, json_each(m.scores) WHERE {mine}")
             counts = {"documents": n_docs, "passages": len(deleted),
                       "codings": sum(db.execute(sql, (key,)).fetchone()[0] for sql in counting)}
+            if kind == "respondent":
+                counts["mentions"] = forget_mentions(db, docs, key)
             db.execute(f"DELETE FROM documents WHERE id IN ({docs})", (key,))
             still = {text_hash(t) for (t,) in db.execute("SELECT text FROM passages")}
             gone = {text_hash(t) for t in deleted.values()} - still
