@@ -61,6 +61,11 @@ class Errors:
     E307 = "{file}: no project here; run `ottext run` first"
     E308 = "{file}: no respondent {respondent!r} in this project (respondent ids are listed in exports/documents.jsonl)"
     E309 = "{file}: no source {source!r} in this project (sources are listed in exports/manifest.json)"
+    E310 = "{file}: not a regular file ({detail}); ottext writes only to a new path or over a regular file"
+    E311 = "{file}: no finished run yet, so there is nothing to compare; run `ottext run` first"
+    W301 = ("{file}: a run {state} (started {started}); this output holds only what was finished before it"
+            " ({detail})")
+    W302 = "{file} row {line}: {detail}; row skipped"
 
     # classifier (E4xx)
     E401 = "{file} line {line}: {detail}"
@@ -73,6 +78,11 @@ class Errors:
     E407 = "{file}: model was trained on embeddings from {model_embedder}, but this run uses {embedder}"
     E408 = "the classifier is not fitted yet; call fit() or load a model first"
     E409 = "{file}: no text column (columns: {columns}); ottext code needs 'text' and optionally 'id' and 'context'"
+    E410 = "{file}: field {field} {problem}; the model folder is damaged or was edited"
+    E411 = "{file}: not a readable weights archive ({detail})"
+    E412 = "{file}: arrays do not match the model (unexpected: {unexpected}; missing: {missing})"
+    E413 = "{file}: array '{name}' {problem}; the model folder is damaged or was edited"
+    E414 = "{file}: file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit for a model file"
     # REFI-QDA exchange (E5xx)
     E501 = "{file}: not a readable REFI-QDA file ({detail})"
     E502 = ("{file}: not a REFI-QDA codebook (root element <{root}>; expected a .qdc <CodeBook>"
@@ -88,6 +98,14 @@ class Errors:
     # review (E7xx)
     E701 = "{file}: not an ottext review workbook (no passage_id column)"
     E702 = "{file}: column decide:{code} names a code that is not in the codebook"
+
+    # archives and spreadsheet shape (E8xx): refused before anything is inflated or parsed
+    E801 = "{file}: {name} inside expands to {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit for one part; refused"
+    E802 = "{file}: {name} inside is compressed {ratio:.0f} to 1, which looks like a zip bomb; refused"
+    E803 = "{file}: sheet {sheet!r} has {count:,} columns ({where}), over the limit of {limit:,}; refused"
+    E804 = "{file}: sheet {sheet!r} has {count:,} rows ({where}), over the limit of {limit:,}; refused"
+    E805 = "{file}: sheet {sheet!r} would fill {count:,} cells ({where}), over the limit of {limit:,}; refused"
+    W801 = "{file}: {count:,} more problems like these, not listed"
 
     @staticmethod
     def format(template: str, **fields: object) -> str:

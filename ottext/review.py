@@ -12,7 +12,7 @@ import numpy as np
 
 from ottext.codebook import Codebook
 from ottext.errors import Errors, OttextError
-from ottext.export.files import atomic_write, safe_cell
+from ottext.export.files import atomic_write, check_output_path, safe_cell
 from ottext.store import Store
 
 UNCERTAIN = (0.25, 0.75)
@@ -43,6 +43,7 @@ def export_review(store: Store, codebook: Codebook, path: Path, uncertain: bool 
     (1 = the code applies, 0 = it does not, blank = leave the model's decision) and a note."""
     from openpyxl import Workbook
 
+    check_output_path(Path(path))  # before the workbook is built: refuse a link, device or FIFO up front
     rows = review_rows(store, codebook, uncertain)
     columns = ["passage_id", "document", "respondent", "context", "text", "codes"]
     columns += [f"decide:{c}" for c in codebook.ids] + ["note"] + [f"score:{c}" for c in codebook.ids]
@@ -61,48 +62,85 @@ def export_review(store: Store, codebook: Codebook, path: Path, uncertain: bool 
     return len(rows)
 
 
+MAX_REVIEW_COLUMNS = 1_000  # a review workbook has 7 columns and three per code
+MAX_REVIEW_ROWS = 1_048_576  # Excel's own limit
+MAX_WARNINGS = 50  # then one line counts the rest
+
+
 def import_review(store: Store, codebook: Codebook, path: Path, coder: str, run_id: str) -> tuple[int, list[str]]:
-    """Store a coder's decisions from a review workbook; returns (decisions, warnings)."""
+    """Store a coder's decisions from a review workbook; returns (decisions, warnings).
+
+    The workbook is checked before openpyxl parses it (zip bombs, sheets wider than
+    ``MAX_REVIEW_COLUMNS`` or longer than ``MAX_REVIEW_ROWS``) and then read a row at a time, only
+    as wide as its header; at most ``MAX_WARNINGS`` warnings are listed, then one counts the rest."""
     from openpyxl import load_workbook
+
+    from ottext.ingest.office import check_zip
 
     if not path.is_file():
         raise OttextError(Errors.E001, file=path)
+    check_zip(path, bad=Errors.E012, sheets=True, error=OttextError, max_columns=MAX_REVIEW_COLUMNS,
+              max_rows=MAX_REVIEW_ROWS, max_cells=None).close()
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for files that are not workbooks
         raise OttextError(Errors.E012, file=path, detail=type(exc).__name__) from None
-    ws = wb["review"] if "review" in wb.sheetnames else wb.worksheets[0]
-    values = list(ws.iter_rows(values_only=True))
-    wb.close()
-    header = [str(h or "").strip() for h in (values[0] if values else [])]
-    if "passage_id" not in header:
-        raise OttextError(Errors.E701, file=path)
-    known = {r["id"] for r in store.iter_passages()}
-    decide = {i: h[len("decide:"):] for i, h in enumerate(header) if h.startswith("decide:")}
-    unknown_codes = sorted(c for c in decide.values() if c not in codebook)
-    if unknown_codes:
-        raise OttextError(Errors.E702, file=path, code=unknown_codes[0])
-    pid_col = header.index("passage_id")
-    rows, warnings = [], []
-    for n, row in enumerate(values[1:], start=2):
-        pid = str(row[pid_col] or "").strip()
-        if not pid:
-            continue
-        if pid not in known:
-            detail = f"passage {pid} is not in the project; row skipped"
-            warnings.append(Errors.format(Errors.W102, file=path, line=n, detail=detail))
-            continue
-        for i, code in decide.items():
-            cell = "" if i >= len(row) or row[i] is None else str(row[i]).strip().lower().lstrip("'")
-            if cell.endswith(".0"):
-                cell = cell[:-2]
-            if not cell:
+    rows: list[tuple[str, str, int]] = []
+    warnings: list[str] = []
+    more = 0
+
+    def warn(line: int, detail: str) -> None:
+        nonlocal more
+        if len(warnings) < MAX_WARNINGS:
+            warnings.append(Errors.format(Errors.W102, file=path, line=line, detail=detail))
+        else:
+            more += 1
+
+    try:
+        ws = wb["review"] if "review" in wb.sheetnames else wb.worksheets[0]
+        if (ws.max_column or 0) > MAX_REVIEW_COLUMNS:  # declared; check_zip has already refused it
+            raise OttextError(Errors.E803, file=path, sheet=ws.title, count=ws.max_column, where="declared range",
+                              limit=MAX_REVIEW_COLUMNS)
+        first = next(ws.iter_rows(max_row=1, max_col=MAX_REVIEW_COLUMNS, values_only=True), ())
+        header = [str(h or "").strip() for h in first]
+        while header and not header[-1]:
+            header.pop()
+        if "passage_id" not in header:
+            raise OttextError(Errors.E701, file=path)
+        decide = {i: h[len("decide:"):] for i, h in enumerate(header) if h.startswith("decide:")}
+        unknown_codes = sorted(c for c in decide.values() if c not in codebook)
+        if unknown_codes:
+            raise OttextError(Errors.E702, file=path, code=unknown_codes[0])
+        known = {r["id"] for r in store.iter_passages()}
+        pid_col = header.index("passage_id")
+        for n, row in enumerate(ws.iter_rows(min_row=2, max_col=len(header), values_only=True), start=2):
+            if n > MAX_REVIEW_ROWS:
+                raise OttextError(Errors.E804, file=path, sheet=ws.title, count=n, where=f"row {n:,}",
+                                  limit=MAX_REVIEW_ROWS)
+            pid = str(row[pid_col] or "").strip() if pid_col < len(row) else ""
+            if not pid:
                 continue
-            if cell not in YES | NO:
-                warnings.append(Errors.format(Errors.W102, file=path, line=n,
-                                              detail=f"decide:{code} is {cell!r}, not 1 or 0; cell skipped"))
+            if pid not in known:
+                warn(n, f"passage {pid} is not in the project; row skipped")
                 continue
-            rows.append((pid, code, int(cell in YES)))
+            for i, code in decide.items():
+                cell = "" if i >= len(row) or row[i] is None else str(row[i]).strip().lower().lstrip("'")
+                if cell.endswith(".0"):
+                    cell = cell[:-2]
+                if not cell:
+                    continue
+                if cell not in YES | NO:
+                    warn(n, f"decide:{code} is {cell[:40]!r}, not 1 or 0; cell skipped")
+                    continue
+                rows.append((pid, code, int(cell in YES)))
+    except OttextError:
+        raise
+    except Exception as exc:  # a sheet's XML is parsed only now; a broken one must not escape as-is
+        raise OttextError(Errors.E012, file=path, detail=type(exc).__name__) from None
+    finally:
+        wb.close()
+    if more:
+        warnings.append(Errors.format(Errors.W801, file=path, count=more))
     store.put_human_codings(rows, coder, run_id)
     return len(rows), warnings
 

@@ -103,9 +103,11 @@ def run_project(
     project: str | Path,
     options: RunOptions | None = None,
     on_file: Callable[[str], None] | None = None,
+    on_chunk: Callable[[str, int, int], None] | None = None,
 ) -> RunSummary:
     """Run the main job on ``inputs`` into ``project``; problems with single files are listed in
-    the summary and never stop the batch."""
+    the summary and never stop the batch. ``on_file(source)`` hears of each file as it starts,
+    ``on_chunk(source, done, total)`` of each piece of a long document as it is cleaned."""
     options = options or RunOptions()
     started, started_at = time.perf_counter(), now()
     codebook = load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
@@ -126,7 +128,7 @@ def run_project(
         run_id = store.begin_run()
         summary = RunSummary(run_id=run_id, project=str(project))
         settings = options.settings_key()
-        cleaner = LazyCleaner(options)
+        cleaner = LazyCleaner(options, on_chunk)
         seen_hashes: dict[str, str] = {}
         clock = time.perf_counter()
         for item in items:
@@ -202,8 +204,9 @@ def _problem(store: Store, summary: RunSummary, run_id: str, source: str, messag
 class LazyCleaner:
     """Builds the spaCy cleaning pipeline on first use, so a re-run with nothing new never loads it."""
 
-    def __init__(self, options: RunOptions) -> None:
+    def __init__(self, options: RunOptions, on_chunk: Callable[[str, int, int], None] | None = None) -> None:
         self.options = options
+        self.on_chunk = on_chunk
         self._cleaner = None
 
     def clean(self, documents):
@@ -211,7 +214,7 @@ class LazyCleaner:
             from ottext.clean import Cleaner
 
             self._cleaner = Cleaner(model=self.options.model, redact=self.options.redact,
-                                    processes=self.options.processes)
+                                    processes=self.options.processes, on_chunk=self.on_chunk)
         return self._cleaner.clean(documents)
 
 

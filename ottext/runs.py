@@ -9,6 +9,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ottext.codebook import Codebook
+from ottext.errors import Errors, OttextError
 from ottext.export.files import atomic_write
 from ottext.store import Store
 
@@ -73,7 +74,7 @@ def diff_runs(store: Store, codebook: Codebook, since: str | None = None) -> dic
     """What the latest run changed compared with ``since`` (default: the run before it)."""
     runs = store.finished_runs()
     if not runs:
-        return {"error": "no finished run"}
+        raise OttextError(Errors.E311, file=store.dir)
     latest = runs[-1]
     if since is None:
         base = runs[-2] if len(runs) > 1 else None

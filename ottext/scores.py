@@ -122,7 +122,13 @@ def _rows(survey: Path) -> list[dict[str, str]]:
     if survey.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
-        ws = load_workbook(survey, read_only=True, data_only=True).worksheets[0]
+        from ottext.ingest.office import check_zip
+
+        check_zip(survey, bad=Errors.E012, sheets=True).close()
+        try:
+            ws = load_workbook(survey, read_only=True, data_only=True).worksheets[0]
+        except Exception as exc:  # openpyxl raises many types for broken workbooks
+            raise OttextError(Errors.E012, file=survey, detail=type(exc).__name__) from None
         values = [["" if v is None else str(v) for v in r] for r in ws.iter_rows(values_only=True)]
         return [dict(zip(values[0], r, strict=False)) for r in values[1:]]
     text = decode_text(survey.read_bytes(), survey)

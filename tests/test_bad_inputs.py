@@ -84,27 +84,41 @@ CLI_MAX_MB = 5
 CLI_EXPECT = {name: ("skip", f"over the {CLI_MAX_MB} MB limit") for name in ("one_line_10mb.txt", "huge_200mb.txt")}
 
 
+# The child reports its own peak: VmHWM of /proc/self/status, read as it exits. os.wait4's
+# ru_maxrss cannot be used: Linux carries the parent's high-water mark into a forked child, so
+# the figure would depend on what the test process did before (1.2 GB after other tests, 165 MB alone).
+# Worker processes the child forks count too (RUSAGE_CHILDREN: their high-water marks start from the child's).
+_LAUNCH = ("import atexit, os, re, resource, sys\n"
+           "def _peak():\n"
+           "    status = open('/proc/self/status').read()\n"
+           "    kb = re.search(r'VmHWM:\\s+(\\d+)', status)\n"
+           "    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+           "    peak = max(int(kb.group(1)) if kb else 0, workers)\n"
+           "    open(os.environ['OTTEXT_TEST_PEAK_FILE'], 'w').write(str(peak))\n"
+           "atexit.register(_peak)\n"
+           "from ottext.cli import main\n"
+           "sys.argv[0] = 'ottext'\n"
+           "main()\n")
+
+
 def _cli(args: list[str], cwd: Path, timeout: float = 300) -> tuple[int, str, str, float]:
-    """Run `ottext ARGS` in a child process: (exit status, stdout, stderr, the child's peak RSS in MB)."""
-    script = Path(sys.executable).with_name("ottext")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from ottext.cli import main; main()"]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8"}
+    """Run `ottext ARGS` in a child process: (exit status, stdout, stderr, the child's own peak RSS in MB)."""
+    peak_file = cwd / "cli.peak"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONIOENCODING": "utf-8", "OTTEXT_TEST_PEAK_FILE": str(peak_file)}
     out, err = cwd / "cli.stdout", cwd / "cli.stderr"
     with open(out, "wb") as fo, open(err, "wb") as fe:
-        proc = subprocess.Popen(command + args, cwd=cwd, env=env, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + timeout
-    while True:  # os.wait4, not communicate(): it gives this child's own resource usage
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline:
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCH, *args], cwd=cwd, env=env, stdout=fo, stderr=fe,
+                                stdin=subprocess.DEVNULL)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-            raise AssertionError(f"ottext run took over {timeout}s (a hang?)")
-        time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+            raise AssertionError(f"ottext run took over {timeout}s (a hang?)") from None
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in (out, err)]
-    return proc.returncode, texts[0], texts[1], usage.ru_maxrss / 1024
+    peak_kb = int(peak_file.read_text()) if peak_file.is_file() else 0
+    assert peak_kb > 0, "the child did not report its peak memory"
+    return proc.returncode, texts[0], texts[1], peak_kb / 1024
 
 
 def test_cli_run_over_the_whole_corpus(tmp_path):

@@ -175,6 +175,25 @@ def test_long_documents_are_parsed_in_chunks_with_identical_text(cleaner):
     assert len(out.sentences) >= 400
 
 
+def test_a_long_documents_pieces_use_both_cores_with_the_same_result_and_progress():
+    """Pieces of one long document parsed by two forked workers give exactly what one process
+    gives (tokens, sentences, entities, redactions), and each piece finished is reported."""
+    from ottext.clean import Cleaner
+
+    text = "\n".join(f"Line {i}: Claire Hartley said the caseload in Leeds was high. It is {i} now."
+                     for i in range(300))
+    results, heard = [], {}
+    for processes in (1, 2):
+        cleaner = Cleaner(model="auto", processes=processes,
+                          on_chunk=lambda s, done, n, p=processes: heard.setdefault(p, []).append((s, done, n)))
+        cleaner.nlp.get_pipe("ottext_trained_in_chunks").max_tokens = 600
+        out = clean_one(cleaner, text)
+        results.append((out.text, out.sentences, [(r.placeholder, r.kind, r.original) for r in out.redactions]))
+    assert results[0] == results[1] and "Claire" not in results[0][0]
+    total = heard[1][-1][2]
+    assert total >= 5 and heard[1] == heard[2] == [(heard[1][0][0], i, total) for i in range(1, total + 1)]
+
+
 def test_blank_pipeline_works_without_a_trained_model(blank_cleaner):
     out = clean_one(blank_cleaner, "What helps?\nGood supervision. A kind team. Time to think.\n")
     assert blank_cleaner.model_name_.startswith("blank-en")

@@ -15,6 +15,7 @@ from ottext.classify.features import FeatureBuilder
 from ottext.classify.locate import MODEL_FILES as FILES
 from ottext.classify.locate import model_version
 from ottext.classify.model import CodeClassifier
+from ottext.classify.validate import check_codes, check_file_sizes, check_meta, read_weights
 from ottext.codebook import Codebook
 from ottext.errors import Errors, OttextError
 
@@ -23,7 +24,11 @@ CHECKSUM_RE = re.compile(r"^\|\s*`(?P<name>[\w.]+)`\s*\|\s*`(?P<sha>[0-9a-f]{64}
 
 
 def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def code_fingerprints(codebook: Codebook) -> dict[str, str]:
@@ -84,27 +89,34 @@ def verify_checksums(model_dir: Path) -> None:
         path = model_dir / name
         if not path.is_file():
             raise OttextError(Errors.E405, file=model_dir, detail=f"no {name}")
+        check_file_sizes(model_dir, (name,))
         if recorded.get(name) != sha256_file(path):
             raise OttextError(Errors.E406, file=model_dir, name=name)
 
 
 def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tuple[CodeClassifier, dict]:
-    """Load a model folder for ``codebook``; refuses tampered files and other codebooks."""
+    """Load a model folder for ``codebook``; refuses tampered files and other codebooks.
+
+    Every field and array is checked (``ottext.classify.validate``) before any of it is used, so a
+    folder edited with its card rewritten to match is refused with one line, not a crash later."""
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise OttextError(Errors.E405, file=model_dir, detail="no such folder")
     verify_checksums(model_dir)
     try:
         meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
-        with np.load(model_dir / "weights.npz", allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, KeyError) as exc:
-        raise OttextError(Errors.E405, file=model_dir, detail=type(exc).__name__) from None
+    except (ValueError, OSError, RecursionError) as exc:
+        raise OttextError(Errors.E405, file=model_dir, detail=f"model.json: {type(exc).__name__}") from None
+    if not isinstance(meta, dict):
+        raise OttextError(Errors.E405, file=model_dir, detail="model.json is not a JSON object")
     if meta.get("format") != FORMAT:
         raise OttextError(Errors.E405, file=model_dir, detail=f"format {meta.get('format')!r}")
+    check_meta(model_dir, meta)
     _check_codebook(model_dir, meta, codebook)
+    check_codes(model_dir, meta, codebook.ids)
     if embedder is not None and meta["embedder"] and embedder.id != meta["embedder"]:
         raise OttextError(Errors.E407, file=model_dir, model_embedder=meta["embedder"], embedder=embedder.id)
+    arrays = read_weights(model_dir, meta, getattr(embedder, "dim", None))
     try:
         clf = CodeClassifier(codebook, embedder=embedder, **meta["params"])
         clf.classes_ = list(meta["codes"])

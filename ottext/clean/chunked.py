@@ -3,10 +3,15 @@
 spaCy's parser and NER need memory in proportion to a document's length (several GB for a 1 MB
 document). ``ottext_trained_in_chunks`` runs the trained components on pieces of at most
 ``max_tokens`` tokens cut at line breaks, then joins the pieces back into one Doc whose text is
-exactly the original (``Doc.from_docs``), keeping ottext's attributes.
+exactly the original (``Doc.from_docs``), keeping ottext's attributes. With ``processes`` > 1 the
+pieces of one long document are parsed by that many forked workers (same result, in order), and
+``on_chunk(source, done, total)`` hears of each piece finished, so a long job shows its progress.
 """
 
 from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -36,8 +41,11 @@ def make_trained_in_chunks(nlp: Language, name: str, max_tokens: int) -> Trained
 class TrainedInChunks:
     """Pipeline component: holds the trained components (set ``pipes``) and runs them chunk-wise."""
 
-    def __init__(self, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(self, max_tokens: int = MAX_TOKENS, processes: int = 1,
+                 on_chunk: Callable[[str, int, int], None] | None = None) -> None:
         self.max_tokens = max_tokens
+        self.processes = processes
+        self.on_chunk = on_chunk
         self.pipes: list[tuple[str, object]] = []
 
     def _run(self, doc: Doc) -> Doc:
@@ -63,8 +71,45 @@ class TrainedInChunks:
         if len(doc) <= self.max_tokens:
             return self._run(doc)
         bounds = [0, *split_points(doc, self.max_tokens), len(doc)]
-        parts = [self._run(doc[a:b].as_doc()) for a, b in zip(bounds, bounds[1:], strict=False)]
+        spans = list(zip(bounds, bounds[1:], strict=False))
+        document = doc.user_data.get("ottext_document")
+        source = getattr(document, "source", "document")
+        parts = self._run_parts(doc, spans, source)
         merged = Doc.from_docs(parts, ensure_whitespace=False)
         merged.user_data.update(doc.user_data)
         merged.user_data.pop(TEXT_KEY, None)
         return merged
+
+    def _run_parts(self, doc: Doc, spans: list[tuple[int, int]], source: str) -> list[Doc]:
+        """Each ``doc[a:b]`` through the trained components: in forked workers when allowed."""
+        global _PARENT
+        workers = min(self.processes, len(spans))
+        parts: list[Doc] = []
+        if workers > 1 and self.pipes and not multiprocessing.current_process().daemon:  # a pool's worker cannot fork
+            _PARENT = (self, doc)
+            try:
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for data in pool.imap(_run_part, spans):
+                        parts.append(Doc(doc.vocab).from_bytes(data))
+                        self._report(source, len(parts), len(spans))
+            finally:
+                _PARENT = None
+            return parts
+        for a, b in spans:
+            parts.append(self._run(doc[a:b].as_doc()))
+            self._report(source, len(parts), len(spans))
+        return parts
+
+    def _report(self, source: str, done: int, total: int) -> None:
+        if self.on_chunk is not None:
+            self.on_chunk(source, done, total)
+
+
+_PARENT: tuple[TrainedInChunks, Doc] | None = None  # what a forked worker inherits
+
+
+def _run_part(span: tuple[int, int]) -> bytes:
+    """In a worker: one piece of the inherited document through the trained components."""
+    component, doc = _PARENT
+    part = component._run(doc[span[0]:span[1]].as_doc())
+    return part.to_bytes(exclude=["user_data"])

@@ -8,7 +8,7 @@ around a blank English pipeline with a sentencizer when it is not.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import spacy
@@ -120,11 +120,13 @@ class Cleaner:
     """Runs documents through the cleaning pipeline (built on first use). With ``processes`` > 1,
     large batches are cleaned by that many forked workers, in order, with identical results."""
 
-    def __init__(self, model: str = "auto", redact: bool = True, batch_size: int = 64, processes: int = 1) -> None:
+    def __init__(self, model: str = "auto", redact: bool = True, batch_size: int = 64, processes: int = 1,
+                 on_chunk: Callable[[str, int, int], None] | None = None) -> None:
         self.model = model
         self.redact = redact
         self.batch_size = batch_size
         self.processes = processes
+        self.on_chunk = on_chunk
         self._nlp: Language | None = None
         self.model_name_: str | None = None
 
@@ -132,6 +134,9 @@ class Cleaner:
     def nlp(self) -> Language:
         if self._nlp is None:
             self._nlp, self.model_name_ = build_pipeline(self.model, redact=self.redact)
+            if "ottext_trained_in_chunks" in self._nlp.pipe_names:  # a long document's pieces use the cores too
+                chunked = self._nlp.get_pipe("ottext_trained_in_chunks")
+                chunked.processes, chunked.on_chunk = self.processes, self.on_chunk
         return self._nlp
 
     def settings_key(self) -> str:

@@ -22,6 +22,7 @@ from ottext.cli import run as run_cmds
 from ottext.cli import scores as scores_cmds
 from ottext.cli import topics as topics_cmds
 from ottext.cli._common import fail
+from ottext.errors import OttextError
 
 app = typer.Typer(
     name="ottext", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -50,5 +51,7 @@ def main() -> None:
     except KeyboardInterrupt:
         print("ottext: interrupted", file=sys.stderr)
         sys.exit(130)
+    except OttextError as exc:  # a command that did not catch its own: still one clear line
+        fail(str(exc))
     except Exception as exc:  # last resort: one line, not a traceback
         fail(f"internal error: {type(exc).__name__}: {exc}")

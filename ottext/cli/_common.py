@@ -25,3 +25,15 @@ def require_project(project) -> None:
 
     if not (project / DB_NAME).is_file():
         fail(Errors.format(Errors.E307, file=project / DB_NAME))
+
+
+def warn_if_mid_run(store, out) -> None:
+    """Say plainly, on stderr, when an export is made while a run is going on or after one was killed."""
+    from ottext.errors import Errors
+
+    state = store.unfinished_run()
+    if state is not None:
+        detail = ("export again when it has finished" if state[0] == "is in progress"
+                  else "run `ottext run` again to finish it, then export again")
+        print("warning: " + Errors.format(Errors.W301, file=out, state=state[0], started=state[1], detail=detail),
+              file=sys.stderr)

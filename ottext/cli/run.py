@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -63,10 +64,13 @@ def run(
             with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                           TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task("reading", total=total)
-                summary = run_project(list(inputs), project, options,
-                                      on_file=lambda s: bar.update(task, advance=1, description=s[:40]))
+                summary = run_project(
+                    list(inputs), project, options,
+                    on_file=lambda s: bar.update(task, advance=1, description=s[:40]),
+                    on_chunk=lambda s, done, n: bar.update(task, description=f"{s[:30]} part {done}/{n}"))
         else:
-            summary = run_project(list(inputs), project, options)
+            summary = run_project(list(inputs), project, options,
+                                  on_chunk=None if quiet or as_json else _chunk_lines())
     except OttextError as exc:
         fail(str(exc))
     if as_json:
@@ -77,6 +81,17 @@ def run(
         print(f"ottext: skipped: {line}", file=sys.stderr)
     if strict and summary.problems:
         raise SystemExit(3)
+
+
+def _chunk_lines():
+    """A line on stderr per tenth of a long document cleaned (for logs, where no bar is drawn)."""
+    begun = time.perf_counter()
+
+    def report(source: str, done: int, total: int) -> None:
+        if done == total or (done * 10) // total != ((done - 1) * 10) // total:
+            print(f"ottext: cleaning {source}: part {done} of {total} ({100 * done // total}%;"
+                  f" {time.perf_counter() - begun:.0f}s into the run)", file=sys.stderr, flush=True)
+    return report
 
 
 def _print_summary(s) -> None:

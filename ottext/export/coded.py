@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from ottext.codebook import Codebook
-from ottext.export.files import atomic_write, safe_cell
+from ottext.export.files import atomic_write, check_output_path, safe_cell
 from ottext.store import Store
 
 FORMATS = ("csv", "xlsx", "jsonl", "parquet")
@@ -65,6 +65,7 @@ def write_coded(store: Store, codebook: Codebook, path: Path, fmt: str, shape: s
     """Write coded excerpts in ``fmt``; returns the number of rows."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    check_output_path(Path(path))  # before any work: refuse a link, device or FIFO up front
     columns, rows = coded_rows(store, codebook, shape)
     {"csv": _csv, "xlsx": _xlsx, "jsonl": _jsonl, "parquet": _parquet}[fmt](path, columns, rows, codebook)
     return len(rows)

@@ -125,6 +125,12 @@ def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedde
                   document=pool[i][0]["source"], respondent=pool[i][0]["respondent"]) for i in chosen]
 
 
+def md_escape(text: str) -> str:
+    """Text for Markdown that no renderer turns into markup: HTML tags (``<script>``, ``<img
+    onerror=...>``) and entities are escaped, as the HTML report does."""
+    return html.escape(text, quote=False)
+
+
 def write_quotes(quotes: list[Quote], codebook: Codebook, code: str, path: Path, fmt: str,
                  also: list[str] | None = None) -> None:
     """Write a quote pack as Markdown, Word, HTML or JSON."""
@@ -136,10 +142,11 @@ def write_quotes(quotes: list[Quote], codebook: Codebook, code: str, path: Path,
             json.dump({"code": code, "also": also or [], "title": title,
                        "quotes": [asdict(q) for q in quotes]}, fh, ensure_ascii=False, indent=1)
     elif fmt == "md":
-        lines = [f"# Quotes: {title}", "", f"_{codebook[code].definition}_", ""]
+        lines = [f"# Quotes: {md_escape(title)}", "", f"_{md_escape(codebook[code].definition)}_", ""]
         for q in quotes:
-            asked = f" (asked: {q.context})" if q.context else ""
-            lines += [f"> {q.text}", ">", f"> \u2014 {q.attribution}{asked}", ""]
+            asked = f" (asked: {md_escape(q.context)})" if q.context else ""
+            lines += [*(f"> {line}" for line in md_escape(q.text).splitlines() or [""]), ">",
+                      f"> \u2014 {md_escape(q.attribution)}{asked}", ""]
         with atomic_write(path, encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
     elif fmt == "html":

@@ -40,7 +40,6 @@ PROJECT_NS = "urn:QDA-XML:project:1.0"
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:ottext:refi-qda")
 _NAMESPACE_BYTES = GUID_NAMESPACE.bytes
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-MAX_QDE_BYTES = 512 * 1024 * 1024
 NAME_WORDS = 8
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _SECTIONS = {"include:": "include", "includes:": "include", "exclude:": "exclude", "excludes:": "exclude",
@@ -348,6 +347,8 @@ def _local(el: etree._Element) -> str:
 
 def _read_root(path: Path) -> etree._Element:
     """The XML root of a ``.qdc``/``.qde`` file or of the ``project.qde`` inside a ``.qdpx``."""
+    from ottext.ingest.office import MAX_QDE_MB, read_member
+
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
@@ -355,10 +356,14 @@ def _read_root(path: Path) -> etree._Element:
                 if not names:
                     raise CodebookError(Errors.E501, file=path, detail="no project.qde in the archive")
                 name = "project.qde" if "project.qde" in names else sorted(names, key=len)[0]
-                if zf.getinfo(name).file_size > MAX_QDE_BYTES:
-                    raise CodebookError(Errors.E501, file=path, detail=f"{name} is too large to read")
-                data = zf.read(name)
+                # checked from the zip directory (size, ratio, method), then read a piece at a time, never
+                # past the limit whatever the header says; the sources/ parts are never read
+                data = read_member(path, zf, name, MAX_QDE_MB, Errors.E501, error=CodebookError)
         else:
+            size = path.stat().st_size
+            if size > MAX_QDE_MB * 1024 * 1024:
+                raise CodebookError(Errors.E501, file=path, detail=f"{size / 1024 / 1024:.0f} MB, over the"
+                                    f" {MAX_QDE_MB} MB limit for a codebook or project file")
             data = path.read_bytes()
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError) as exc:
         raise CodebookError(Errors.E501, file=path, detail=str(exc).splitlines()[0] or type(exc).__name__) from None

@@ -29,6 +29,12 @@ def json_objects(text: str, path: Path, warnings: list[str], warn_empty: bool = 
         if not isinstance(record, dict):
             warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="not a JSON object"))
             continue
+        try:  # "\ud800" is valid JSON but not text: it cannot be stored or written anywhere
+            json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="holds a lone surrogate escape"
+                                          " (such as \\ud800), which is not text"))
+            continue
         yield n, record
 
 

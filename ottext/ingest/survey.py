@@ -45,9 +45,13 @@ class TableOptions:
     id_column: str | None = None
 
 
+MAX_CELL_CHARS = 1_000_000  # a longer cell is a file in itself, not an answer: its row is skipped
+
+
 def read_csv(path: Path, data: bytes, source: str, options: TableOptions) -> ReadResult:
     warnings: list[str] = []
-    text = decode_text(data, path, warnings)
+    text = decode_text(data, path, warnings, allow_nul=True)
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # long cells are checked below, per row
     sample = text[:65536]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -74,9 +78,27 @@ def read_csv(path: Path, data: bytes, source: str, options: TableOptions) -> Rea
             detail = "a quote opens here and is never closed; quotes from this row on are read as plain text"
             warnings.append(Errors.format(Errors.W102, file=path, line=last_start + 1, detail=detail))
             rows[-1:] = list(csv.reader(io.StringIO(tail, newline=""), delimiter=delimiter, quoting=csv.QUOTE_NONE))
+    rows = _drop_bad_rows(path, rows, warnings)
     result = _table_documents(path, source, rows, options, sheet=None)
     result.warnings[:0] = warnings
     return result
+
+
+def _drop_bad_rows(label, rows: list[list[str]], warnings: list[str]) -> list[list[str]]:
+    """Rows that hold a NUL byte or a cell over ``MAX_CELL_CHARS`` become empty (skipped), each
+    with a warning naming its row; every other row is kept."""
+    out = []
+    for n, row in enumerate(rows, start=1):
+        problem = None
+        if any("\x00" in c for c in row):
+            problem = "a cell holds a NUL byte"
+        elif any(len(c) > MAX_CELL_CHARS for c in row):
+            problem = f"a cell is over {MAX_CELL_CHARS:,} characters"
+        if problem:
+            warnings.append(Errors.format(Errors.W302, file=label, line=n, detail=problem))
+            row = []
+        out.append(row)
+    return out
 
 
 def read_xlsx(path: Path, data: bytes, source: str, options: TableOptions) -> ReadResult:
@@ -84,7 +106,7 @@ def read_xlsx(path: Path, data: bytes, source: str, options: TableOptions) -> Re
 
     from ottext.ingest.office import check_zip
 
-    check_zip(path, data, bad=Errors.E012)
+    check_zip(path, data, bad=Errors.E012, sheets=True).close()
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken workbooks

@@ -140,6 +140,24 @@ class Store:
         self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                         (now(), status, json.dumps(summary, sort_keys=True), run_id))
 
+    def unfinished_run(self) -> tuple[str, str] | None:
+        """("in progress" or "was interrupted", its start time) when the last run has not finished:
+        in progress while another process holds the run lock, else killed before it finished."""
+        row = self.db.execute("SELECT status, started_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None or row["status"] != "running" or self._lock_fd is not None:
+            return None
+        try:
+            fd = os.open(self.dir / LOCK_NAME, os.O_RDONLY)
+        except OSError:
+            return "was interrupted", row["started_at"]
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return "is in progress", row["started_at"]
+        finally:
+            os.close(fd)
+        return "was interrupted", row["started_at"]
+
     def finished_runs(self) -> list[dict]:
         """Manifests of the finished runs, oldest first."""
         rows = self.db.execute("SELECT summary FROM runs WHERE status = 'finished' AND summary IS NOT NULL ORDER BY id")
