@@ -145,3 +145,26 @@ def test_export_during_a_run_warns_in_progress(mid_run, tmp_path):
 def test_export_of_a_finished_project_has_no_warning(project, tmp_path):
     result = _cli("export", "-p", project, "-f", "csv", "-o", tmp_path / "x.csv")
     assert result.exit_code == 0 and "warning" not in result.stderr
+
+
+def test_a_failed_command_does_not_leave_the_project_mid_run(project, tmp_path):
+    """A review import that is refused (here: not a workbook) marks its run failed, so later
+    exports carry no mid-run warning; only a killed process leaves a run that reads as interrupted."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    bad = tmp_path / "not_a_workbook.xlsx"
+    bad.write_text("hello")
+    refused = _cli("review", "import", bad, "--coder", "A Coder", "-p", copy)
+    assert refused.exit_code == 1 and "not_a_workbook.xlsx" in refused.stderr
+    with sqlite3.connect(copy / "project.db") as db:
+        assert db.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone() == ("failed",)
+    result = _cli("export", "-p", copy, "-f", "csv", "-o", tmp_path / "x.csv")
+    assert result.exit_code == 0 and "warning" not in result.stderr
+
+
+def test_a_refused_out_is_one_line_even_mid_run(mid_run):
+    result = _cli("export", "-p", mid_run, "-f", "csv", "-o", "/dev/null")
+    assert result.exit_code == 1 and result.stderr.strip().splitlines() == [
+        "ottext: /dev/null: not a regular file (a device); ottext writes only to a new path or over a regular file"]

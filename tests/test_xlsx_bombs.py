@@ -242,13 +242,9 @@ def test_survey_check_refuses_16384_columns(tmp_path):
     assert peak < 200 * MIB
 
 
-def test_survey_reader_refuses_16384_columns_once_it_checks_sheets(tmp_path, monkeypatch):
-    """``read_xlsx`` calling ``check_zip(..., sheets=True)`` (the one-line change in survey.py) turns
-    the MemoryError into this IngestError; patched in here until survey.py passes it itself."""
-    from ottext.ingest import office
-
-    real = office.check_zip
-    monkeypatch.setattr(office, "check_zip", lambda *a, **k: real(*a, **{"sheets": True, **k}))
+def test_survey_reader_refuses_16384_columns(tmp_path):
+    """``read_xlsx`` checks every sheet's shape before openpyxl parses it: an IngestError naming
+    the file, not a MemoryError."""
     path = wide_xlsx(tmp_path / "wide_survey.xlsx")
     with pytest.raises(IngestError, match=r"wide_survey\.xlsx: sheet 'review' has 16,384 columns") as exc:
         read_file(InputFile(path, path.name), path.read_bytes())

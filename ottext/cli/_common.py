@@ -27,10 +27,14 @@ def require_project(project) -> None:
         fail(Errors.format(Errors.E307, file=project / DB_NAME))
 
 
-def warn_if_mid_run(store, out) -> None:
-    """Say plainly, on stderr, when an export is made while a run is going on or after one was killed."""
+def before_writing(store, out) -> None:
+    """Before an export: refuse an ``out`` that is not a new path or a regular file (E310), and say
+    plainly, on stderr, when the export is made while a run is going on or after one was killed."""
     from ottext.errors import Errors
+    from ottext.export.files import check_output_path
 
+    if out is not None:
+        check_output_path(out)
     state = store.unfinished_run()
     if state is not None:
         detail = ("export again when it has finished" if state[0] == "is in progress"

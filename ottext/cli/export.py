@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, require_project, warn_if_mid_run
+from ottext.cli._common import before_writing, fail, require_project
 from ottext.errors import OttextError
 
 ALL_FORMATS = ("csv", "xlsx", "jsonl", "parquet", "qdpx", "qdc")
@@ -38,7 +38,7 @@ def export(
             return
         require_project(project)
         with Store(project) as store:
-            warn_if_mid_run(store, out)
+            before_writing(store, out)
             if fmt == "qdpx":
                 from ottext.export.refi import write_qdpx
 

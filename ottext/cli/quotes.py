@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, require_project, warn_if_mid_run
+from ottext.cli._common import before_writing, fail, require_project
 from ottext.errors import OttextError
 
 
@@ -42,7 +42,7 @@ def quotes(
         if unknown:
             fail(f"unknown code {unknown[0]!r} (codes: {', '.join(cb.ids)})", code=2)
         with Store(project) as store:
-            warn_if_mid_run(store, out)
+            before_writing(store, out)
             picked = select_quotes(store, cb, code, project_embedder(store), n=n, also=also,
                                    where=filters, per_respondent=per_respondent)
         suffix = "".join(f"+{c}" for c in also or [])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, require_project, warn_if_mid_run
+from ottext.cli._common import before_writing, fail, require_project
 from ottext.errors import OttextError
 
 
@@ -37,7 +37,7 @@ def report(
 
             scores = health_check_scores(survey, map_file, cb.ids)
         with Store(project) as store:
-            warn_if_mid_run(store, target)
+            before_writing(store, target)
             html_text = build_report(store, cb, project_embedder(store), scores, by, title)
         write_report(target, html_text)
     except OttextError as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from ottext.cli._common import fail, print_json, require_project, warn_if_mid_run
+from ottext.cli._common import before_writing, fail, print_json, require_project
 from ottext.errors import OttextError
 
 app = typer.Typer(no_args_is_help=True, help="Human review of the model's codes.")
@@ -33,7 +33,7 @@ def review_export(
 
     try:
         with _open(project) as store:
-            warn_if_mid_run(store, out)
+            before_writing(store, out)
             n = export_review(store, load_codebook(codebook), out, uncertain)
     except OttextError as exc:
         fail(str(exc))

@@ -7,10 +7,8 @@ source file is written in one transaction, so a crash never leaves half a docume
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,10 +19,10 @@ import numpy as np
 
 from ottext.errors import Errors, StoreError
 from ottext.store.erase import forget_mentions
+from ottext.store.lock import lock_is_held, release_lock, take_lock
 from ottext.store.schema import SCHEMA_VERSION, create
 
 DB_NAME = "project.db"
-LOCK_NAME = ".ottext.lock"
 _FILE_ORDER = "LEFT JOIN files f ON f.source = d.source"
 _PASSAGES = ('SELECT p.id, p.document_id, p.seq, p.start, p."end", p.text, p.context, p.speaker, p.low_content,'
              " p.run_id, d.source, d.kind, d.respondent, d.metadata"
@@ -72,6 +70,7 @@ class Store:
         with self.transaction():  # idempotent: adds any table or trigger a newer ottext introduced
             create(self.db, found)
         self._lock_fd: int | None = None
+        self._run_id: str | None = None  # a run this Store began and has not finished
         self._read_cache: dict[str, tuple[str, object]] = {}
 
     def _cached(self, name: str, compute, key: object = None):
@@ -111,18 +110,19 @@ class Store:
 
     def lock(self) -> None:
         """Take the project's run lock; a second run gets a clear error instead of waiting."""
-        fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise StoreError(Errors.E303, file=self.dir) from None
-        self._lock_fd = fd
+        self._lock_fd = take_lock(self.dir)
 
     def unlock(self) -> None:
+        """Release the run lock; a run begun here and not finished (the command failed) is marked
+        failed, so no export takes the project for mid-run. A killed process never gets here:
+        its run stays 'running' and reads as interrupted."""
+        if self._run_id is not None:
+            with contextlib.suppress(sqlite3.Error):  # never hide the error that stopped the command
+                self.db.execute("UPDATE runs SET status = 'failed', finished_at = ? WHERE id = ?"
+                                " AND status = 'running'", (now(), self._run_id))
+            self._run_id = None
         if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
+            release_lock(self._lock_fd)
             self._lock_fd = None
 
     # runs ------------------------------------------------------------------------------------
@@ -134,29 +134,22 @@ class Store:
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{seq:04d}"
         self.db.execute("INSERT INTO runs (id, started_at, status) VALUES (?, ?, 'running')",
                         (run_id, now()))
+        self._run_id = run_id
         return run_id
 
     def finish_run(self, run_id: str, status: str, summary: dict) -> None:
         self.db.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                         (now(), status, json.dumps(summary, sort_keys=True), run_id))
+        if run_id == self._run_id:
+            self._run_id = None
 
     def unfinished_run(self) -> tuple[str, str] | None:
-        """("in progress" or "was interrupted", its start time) when the last run has not finished:
-        in progress while another process holds the run lock, else killed before it finished."""
+        """("is in progress" or "was interrupted", its start time) when the last run has not
+        finished: in progress while another process holds the run lock, else killed."""
         row = self.db.execute("SELECT status, started_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
         if row is None or row["status"] != "running" or self._lock_fd is not None:
             return None
-        try:
-            fd = os.open(self.dir / LOCK_NAME, os.O_RDONLY)
-        except OSError:
-            return "was interrupted", row["started_at"]
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return "is in progress", row["started_at"]
-        finally:
-            os.close(fd)
-        return "was interrupted", row["started_at"]
+        return ("is in progress" if lock_is_held(self.dir) else "was interrupted"), row["started_at"]
 
     def finished_runs(self) -> list[dict]:
         """Manifests of the finished runs, oldest first."""
