@@ -20,12 +20,18 @@ def default_model_dir(backend: str = "minilm") -> Path:
 
 
 MODEL_FILES = ("model.json", "weights.npz")
+READER_FILES = ("reader.json", "reader.safetensors")  # only in a model with a fine-tuned reader
+
+
+def model_files(model_dir: Path) -> tuple[str, ...]:
+    """The files a model folder's version and checksums cover: the reader's too when it has one."""
+    return MODEL_FILES + tuple(n for n in READER_FILES if (model_dir / n).exists())
 
 
 def model_version(model_dir: Path) -> str:
     """The folder name plus a hash of the model files: what each coding records."""
     h = hashlib.sha256()
-    for name in MODEL_FILES:
+    for name in model_files(model_dir):
         h.update((model_dir / name).read_bytes())
     return f"{model_dir.name}-{h.hexdigest()[:12]}"
 

@@ -65,7 +65,8 @@ class CodeClassifier:
     def __init__(self, codebook: Codebook, embedder: Embedder | None = None, C: float = 4.0, cv: int = 5,
                  random_state: int = 0, lexical_weight: float = 1.0, context_weight: float = 0.6,
                  embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
-                 code_similarity_weight: float = 2.0, review_prior: float = 5.0) -> None:
+                 code_similarity_weight: float = 2.0, review_prior: float = 5.0, reader_weight: float = 0.0,
+                 reader_epochs: int = 4, reader_folds: int = 2) -> None:
         self.codebook = codebook
         self.embedder = embedder
         self.C = C
@@ -77,6 +78,9 @@ class CodeClassifier:
         self.context_embedding_weight = context_embedding_weight
         self.code_similarity_weight = code_similarity_weight
         self.review_prior = review_prior
+        self.reader_weight = reader_weight
+        self.reader_epochs = reader_epochs
+        self.reader_folds = reader_folds
 
     # fitting ---------------------------------------------------------------------------------
     def _lr(self) -> LogisticRegression:
@@ -109,7 +113,11 @@ class CodeClassifier:
         for j in range(len(self.classes_)):
             cal = LogisticRegression(C=1e4, solver="lbfgs").fit(oof[:, [j]], y[:, j])
             self.platt_[j] = (cal.coef_[0, 0], cal.intercept_[0])
-        self.oof_proba_ = self._roll_up_scores(_sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1]))
+        oof_proba = _sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1])
+        if self.reader_weight > 0:  # the fine-tuned reader's honest (cross-fitted) scores join the blend
+            oof_proba = self._blend(oof_proba, self._reader_out_of_fold(texts, contexts, y))
+            self.reader_ = self._new_reader().fit(texts, contexts, y)
+        self.oof_proba_ = self._roll_up_scores(oof_proba)
         self.corpus_thresholds_ = np.array([best_threshold(y[:, j], self.oof_proba_[:, j])
                                             for j in range(len(self.classes_))])
         self.thresholds_, self.review_positives_ = review_thresholds(
@@ -122,6 +130,25 @@ class CodeClassifier:
         self.train_embeddings_ = text_emb.astype(np.float16)
         self.train_labels_ = y
         return self
+
+    def _new_reader(self):
+        from ottext.classify.reader import FineTunedReader
+
+        return FineTunedReader(len(self.codebook), epochs=self.reader_epochs, seed=self.random_state)
+
+    def _reader_out_of_fold(self, texts: list[str], contexts: list[str], y: np.ndarray) -> np.ndarray:
+        """Each passage scored by a reader fine-tuned on the other folds (so thresholds are honest)."""
+        from sklearn.model_selection import KFold
+
+        oof = np.zeros(y.shape, dtype=np.float64)
+        folds = KFold(n_splits=self.reader_folds, shuffle=True, random_state=self.random_state)
+        for train, val in folds.split(texts):
+            reader = self._new_reader().fit([texts[i] for i in train], [contexts[i] for i in train], y[train])
+            oof[val] = reader.predict_proba([texts[i] for i in val], [contexts[i] for i in val])
+        return oof
+
+    def _blend(self, lr_proba: np.ndarray, reader_proba: np.ndarray) -> np.ndarray:
+        return (1.0 - self.reader_weight) * lr_proba + self.reader_weight * reader_proba
 
     def _out_of_fold(self, X, y: np.ndarray) -> np.ndarray:
         oof = np.zeros(y.shape, dtype=np.float64)
@@ -163,7 +190,10 @@ class CodeClassifier:
             return np.zeros((0, len(self.classes_)))
         X = self.transform(texts, contexts, embeddings)
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
-        return self._roll_up_scores(_sigmoid(decision * self.platt_[:, 0] + self.platt_[:, 1]))
+        proba = _sigmoid(decision * self.platt_[:, 0] + self.platt_[:, 1])
+        if self.reader_weight > 0:
+            proba = self._blend(proba, self.reader_.predict_proba(texts, contexts).astype(np.float64))
+        return self._roll_up_scores(proba)
 
     def predict(self, texts: list[str], contexts: list[str],
                 embeddings: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:

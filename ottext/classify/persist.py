@@ -13,7 +13,7 @@ import numpy as np
 
 from ottext.classify.features import FeatureBuilder
 from ottext.classify.locate import MODEL_FILES as FILES
-from ottext.classify.locate import model_version
+from ottext.classify.locate import READER_FILES, model_files, model_version
 from ottext.classify.model import CodeClassifier
 from ottext.classify.validate import check_codes, check_file_sizes, check_meta, read_weights
 from ottext.codebook import Codebook
@@ -57,7 +57,9 @@ def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) 
                    "lexical_weight": clf.lexical_weight, "context_weight": clf.context_weight,
                    "embedding_weight": clf.embedding_weight,
                    "context_embedding_weight": clf.context_embedding_weight,
-                   "code_similarity_weight": clf.code_similarity_weight},
+                   "code_similarity_weight": clf.code_similarity_weight,
+                   **({"reader_weight": clf.reader_weight, "reader_epochs": clf.reader_epochs,
+                       "reader_folds": clf.reader_folds} if clf.reader_weight > 0 else {})},
         "thresholds": {c: float(t) for c, t in zip(clf.classes_, clf.thresholds_, strict=True)},
         "platt": {c: [float(a), float(b)] for c, (a, b) in zip(clf.classes_, clf.platt_, strict=True)},
         "features": features_meta,
@@ -72,8 +74,12 @@ def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) 
               **feature_arrays}
     with open(out / "weights.npz", "wb") as fh:
         np.savez_compressed(fh, **arrays)
+    for name in READER_FILES:
+        (out / name).unlink(missing_ok=True)
+    if clf.reader_weight > 0:
+        clf.reader_.save(out)
     version = model_version(out)
-    sums = "\n".join(f"| `{name}` | `{sha256_file(out / name)}` |" for name in FILES)
+    sums = "\n".join(f"| `{name}` | `{sha256_file(out / name)}` |" for name in model_files(out))
     text = card.replace("{{VERSION}}", version).replace("{{CHECKSUMS}}", "| file | sha256 |\n|---|---|\n" + sums)
     (out / "model_card.md").write_text(text, encoding="utf-8")
     return version
@@ -85,7 +91,7 @@ def verify_checksums(model_dir: Path) -> None:
     if not card.is_file():
         raise OttextError(Errors.E405, file=model_dir, detail="no model_card.md")
     recorded = {m["name"]: m["sha"] for m in CHECKSUM_RE.finditer(card.read_text(encoding="utf-8"))}
-    for name in FILES:
+    for name in FILES + tuple(n for n in READER_FILES if n in recorded or (model_dir / n).exists()):
         path = model_dir / name
         if not path.is_file():
             raise OttextError(Errors.E405, file=model_dir, detail=f"no {name}")
@@ -126,6 +132,10 @@ def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tupl
         clf.platt_ = np.array([meta["platt"][c] for c in clf.classes_])
         clf.train_embeddings_ = arrays["train_embeddings"]
         clf.train_labels_ = arrays["train_labels"]
+        if clf.reader_weight > 0:
+            from ottext.classify.reader import FineTunedReader
+
+            clf.reader_ = FineTunedReader.load(model_dir, len(clf.classes_))
     except (KeyError, TypeError) as exc:
         raise OttextError(Errors.E405, file=model_dir, detail=f"missing or malformed entry {exc}") from None
     meta["version"] = model_version(model_dir)

@@ -23,7 +23,8 @@ MAX_ARRAY_BYTES = 512 * 2**20  # one array, uncompressed
 MAX_TOTAL_BYTES = 1024 * 2**20  # all arrays together, uncompressed
 PARAMS = {"C": "positive", "cv": "folds", "random_state": "int", "review_prior": "nonnegative",
           "lexical_weight": "number", "context_weight": "number", "embedding_weight": "number",
-          "context_embedding_weight": "number", "code_similarity_weight": "number"}
+          "context_embedding_weight": "number", "code_similarity_weight": "number", "reader_weight": "unit",
+          "reader_epochs": "count", "reader_folds": "folds"}
 N_FEATURE_WEIGHTS = 5
 FLOAT_ARRAYS = ("coef", "intercept", "train_embeddings", "text_idf", "context_idf", "code_embeddings")
 LABEL_ARRAYS = ("train_labels",)
@@ -145,10 +146,12 @@ def _check_params(m: _Meta, params: dict) -> None:
         if kind is None:
             raise m.fail(f"'params'[{key!r}]", f"is not a classifier setting (settings: {', '.join(PARAMS)})")
         ok = {"positive": _is_number(value) and value > 0, "nonnegative": _is_number(value) and value >= 0,
-              "folds": _is_int(value) and value >= 2, "int": _is_int(value), "number": _is_number(value)}[kind]
+              "folds": _is_int(value) and value >= 2, "int": _is_int(value), "number": _is_number(value),
+              "unit": _is_number(value) and 0 <= value <= 1, "count": _is_int(value) and value >= 1}[kind]
         if not ok:
             want = {"positive": "a positive number", "nonnegative": "a number of 0 or more",
-                    "folds": "a whole number of 2 or more", "int": "a whole number", "number": "a finite number"}
+                    "folds": "a whole number of 2 or more", "int": "a whole number", "number": "a finite number",
+                    "unit": "a number from 0 to 1", "count": "a whole number of 1 or more"}
             raise m.fail(f"'params'[{key!r}]", f"must be {want[kind]}, not {show(value)}")
 
 
