@@ -24,6 +24,10 @@ def train(
     with_reviews: bool = typer.Option(False, "--with-reviews", help="Add the project's human-reviewed passages."),
     backend: str = typer.Option("minilm", "--backend", help="Embedding backend: minilm or static."),
     project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project (for --with-reviews)."),
+    reader_weight: float = typer.Option(0.0, "--reader-weight", min=0.0, max=1.0,
+                                        help="Blend in a fine-tuned MiniLM reader with this weight (0: none; "
+                                             "minutes of training per thousand passages)."),
+    reader_epochs: int = typer.Option(4, "--reader-epochs", min=1, help="Epochs of reader fine-tuning."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
     """Train the classifier (deterministic) and write it with its model card. With --with-reviews
@@ -50,7 +54,9 @@ def train(
             out = out or project / "model" / MODEL_NAMES[backend]
         report = train_model(corpus or default_corpus_dir(), cb, out or default_model_dir(backend),
                              get_embedder(backend),
-                             dev_sets={p.stem: p for p in (dev or [])}, extra=extra)
+                             dev_sets={p.stem: p for p in (dev or [])}, extra=extra,
+                             params={"reader_weight": reader_weight, "reader_epochs": reader_epochs}
+                             if reader_weight > 0 else None)
     except OttextError as exc:
         fail(str(exc))
     if as_json:
