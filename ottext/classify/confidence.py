@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ottext.classify.metrics import agreement
-
 
 def codes_right_probability(proba: np.ndarray, decided: np.ndarray) -> np.ndarray:
     """Per passage, the chance that every code's decision is right (independent codes)."""
@@ -30,18 +28,26 @@ def margin_order(proba: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return np.argsort(np.abs(np.asarray(proba) - np.asarray(thresholds)).min(axis=1), kind="stable")
 
 
-def review_effort(truth: np.ndarray, decided: np.ndarray, order: np.ndarray, codes: list[str],
+def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    """Mean F1 over the codes the truth holds (as ``metrics.agreement``, without its intervals)."""
+    tp = (truth & pred).sum(axis=0)
+    denom = truth.sum(axis=0) + pred.sum(axis=0)
+    used = truth.sum(axis=0) > 0
+    return float((2 * tp[used] / denom[used]).mean()) if used.any() else 1.0
+
+
+def review_effort(truth: np.ndarray, decided: np.ndarray, order: np.ndarray,
                   target: float = 0.80) -> tuple[float, list[tuple[float, float]]]:
     """The smallest share of passages a coder must correct, in ``order``, for the whole set to
     reach macro-F1 ``target`` against ``truth`` (the model's codes stand for the rest), and the
     curve of (share reviewed, macro-F1) at every passage."""
-    truth = np.asarray(truth, dtype=int)
-    current = np.asarray(decided, dtype=int).copy()
+    truth = np.asarray(truth, dtype=bool)
+    current = np.asarray(decided, dtype=bool).copy()
     n = len(truth)
-    curve = [(0.0, agreement(truth, current, codes)["macro_f1"])]
+    curve = [(0.0, macro_f1(truth, current))]
     for k, i in enumerate(order, start=1):
         current[i] = truth[i]
-        curve.append((k / n, agreement(truth, current, codes)["macro_f1"]))
+        curve.append((k / n, macro_f1(truth, current)))
     effort = next((share for share, f1 in curve if f1 >= target - 1e-12), 1.0)
     return effort, curve
 
