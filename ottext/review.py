@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ottext.classify.confidence import codes_right_probability
 from ottext.codebook import Codebook
 from ottext.errors import Errors, OttextError
 from ottext.export.files import atomic_write, check_output_path, safe_cell
@@ -32,20 +33,27 @@ def review_rows(store: Store, codebook: Codebook, uncertain: bool = False) -> li
         scores = coding["scores"]
         if uncertain and not any(UNCERTAIN[0] <= (scores.get(c) or 0) <= UNCERTAIN[1] for c in codebook.ids):
             continue
+        codes = codebook.roll_up(coding["codes"])
+        chance = codes_right_probability(np.array([[scores.get(c) or 0.0 for c in codebook.ids]]),
+                                         np.array([[c in codes for c in codebook.ids]]))[0]
         rows.append({"passage_id": p["id"], "document": p["source"], "respondent": p["respondent"] or "",
-                     "context": p["context"], "text": p["text"], "codes": ";".join(codebook.roll_up(coding["codes"])),
+                     "context": p["context"], "text": p["text"], "codes": ";".join(codes),
+                     "chance_codes_right": round(float(chance), 3),
                      **{f"score:{c}": scores.get(c) for c in codebook.ids}})
+    # the review queue: passages whose codes are most likely wrong first (reading order breaks ties)
+    rows.sort(key=lambda r: r["chance_codes_right"])
     return rows
 
 
 def export_review(store: Store, codebook: Codebook, path: Path, uncertain: bool = False) -> int:
-    """Write the review workbook: one row per passage, an empty ``decide:CODE`` column per code
-    (1 = the code applies, 0 = it does not, blank = leave the model's decision) and a note."""
+    """Write the review workbook: one row per passage, most likely wrong first (the chance that its
+    whole set of codes is right, in ``chance_codes_right``), an empty ``decide:CODE`` column per
+    code (1 = the code applies, 0 = it does not, blank = leave the model's decision) and a note."""
     from openpyxl import Workbook
 
     check_output_path(Path(path))  # before the workbook is built: refuse a link, device or FIFO up front
     rows = review_rows(store, codebook, uncertain)
-    columns = ["passage_id", "document", "respondent", "context", "text", "codes"]
+    columns = ["passage_id", "document", "respondent", "context", "text", "codes", "chance_codes_right"]
     columns += [f"decide:{c}" for c in codebook.ids] + ["note"] + [f"score:{c}" for c in codebook.ids]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("review")
@@ -53,7 +61,9 @@ def export_review(store: Store, codebook: Codebook, path: Path, uncertain: bool 
     for row in rows:
         ws.append([safe_cell(row.get(c, "")) if row.get(c) is not None else "" for c in columns])
     help_sheet = wb.create_sheet("how to review")
-    for line in ("Put 1 in a decide: column when the code applies, 0 when it does not; leave it blank to keep "
+    for line in ("Rows come most likely wrong first: chance_codes_right is the model's estimate that the row's "
+                 "whole set of codes is right, so an hour of review from the top corrects the most.",
+                 "Put 1 in a decide: column when the code applies, 0 when it does not; leave it blank to keep "
                  "the model's decision (shown in the codes column).",
                  "Then run: ottext review import THIS_FILE --coder YOUR_NAME --project PROJECT"):
         help_sheet.append([line])

@@ -118,3 +118,25 @@ def test_bad_review_files_get_one_line(reviewed, tmp_path):
     name = runner.invoke(app, ["review", "import", str(tmp_path / "other.xlsx"), "--coder", "<script>", "-p",
                                str(project)])
     assert name.exit_code == 2
+
+
+def test_review_queue_puts_the_passages_most_likely_wrong_first(tmp_path):
+    """`review export` orders rows by the chance that the whole set of codes is right, lowest
+    first, and shows that chance: the product over codes of the score (given) or 1 - score (not)."""
+    import numpy as np
+
+    rows = "".join(f"R{i},{a}\n" for i, a in enumerate(ANSWERS))
+    (tmp_path / "s.csv").write_text("id,What gets in the way?\n" + rows)
+    run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", topics=False))
+    res = CliRunner().invoke(app, ["review", "export", "-p", str(tmp_path / "p"), "-o", str(tmp_path / "r.xlsx")])
+    assert res.exit_code == 0, res.output
+    ws = load_workbook(tmp_path / "r.xlsx")["review"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in ws.iter_rows(min_row=2)]
+    chances = [r["chance_codes_right"] for r in rows]
+    assert len(rows) == len(ANSWERS) and chances == sorted(chances) and all(0 <= c <= 1 for c in chances)
+    for r in rows:
+        given = set((r["codes"] or "").split(";")) - {""}
+        scores = {h[len("score:"):]: v for h, v in r.items() if h.startswith("score:")}
+        expected = np.prod([s if c in given else 1 - s for c, s in scores.items()])
+        assert abs(expected - r["chance_codes_right"]) < 1e-3
