@@ -89,8 +89,8 @@ def main() -> None:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out)
         target = TRAINING / f"passages_{x}.jsonl"
         if args.check:
-            if target.read_text(encoding="utf-8") != text:
-                print(f"  {target} differs from what its readings give")
+            if not target.is_file() or target.read_text(encoding="utf-8") != text:
+                print(f"  {target} is missing or differs from what its readings give")
                 problems += 1
             continue
         for name, codes in (("first", first), ("second", second), ("adjudicated", adjudicated)):
