@@ -23,7 +23,9 @@ CONFIG = "reader.json"
 
 def _half(t):
     """A trained tensor rounded to float16 and back: the precision it is saved at."""
-    return t.detach().to(dtype=__import__("torch").float16).to(dtype=__import__("torch").float32).contiguous()
+    import torch
+
+    return t.detach().to(torch.float16).to(torch.float32).contiguous()
 
 
 def _mean_pool(tokens, mask):
