@@ -309,3 +309,25 @@ def test_second_coder_files_cover_the_gold_passages_with_codebook_codes(shared):
         rows = [json.loads(line) for line in path.read_text().splitlines()]
         assert {r["id"] for r in rows} == gold and len(rows) == len(gold), name
         assert all(set(r) == {"id", "codes"} and set(r["codes"]) <= set(cb.ids) for r in rows), name
+
+
+def test_evaluate_reports_the_coder_level_beside_the_model(shared, tmp_path):
+    gold = shared / "gold" / "real_dev.jsonl"
+    res = CliRunner().invoke(app, ["evaluate", str(gold), "--pred", str(ROOT / "corpora" / "second_coder" /
+                                                                      "coder_b.jsonl"), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    level = out["coder level"]
+    assert set(level) == {"second coder A", "second coder B"}
+    # coder B scored as the prediction equals coder B in the coder-level rows: the same scoring path
+    assert level["second coder B"]["macro_f1"] == pytest.approx(out["model"]["macro_f1"])
+    text = CliRunner().invoke(app, ["evaluate", str(gold), "--pred", str(ROOT / "corpora" / "second_coder" /
+                                                                       "coder_a.jsonl")]).stdout
+    assert "real_dev.jsonl: coder level on these passages (blind second coders): second coder A" in text
+    # a gold file the second coders did not code gets no coder-level line (never a partial comparison)
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"id": "dev-000", "text": "x", "codes": []}\n{"id": "new-1", "text": "y", "codes": []}\n')
+    preds = tmp_path / "p.jsonl"
+    preds.write_text('{"id": "dev-000", "codes": []}\n{"id": "new-1", "codes": []}\n')
+    res = CliRunner().invoke(app, ["evaluate", str(other), "--pred", str(preds), "--json"])
+    assert res.exit_code == 0 and "coder level" not in json.loads(res.stdout)

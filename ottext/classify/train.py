@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ottext.classify.baseline import ZeroShotBaseline
+from ottext.classify.coders import second_coder_scores
 from ottext.classify.data import Labelled, corpus_hash, label_matrix, load_corpus, load_labelled
 from ottext.classify.features import embed_pair
 from ottext.classify.metrics import agreement, calibration, paired_difference
@@ -64,6 +65,8 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
         scores[name]["calibration"] = calibration(truth, proba)
         scores[name]["minus_baseline_95"] = paired_difference(truth, y_model, y_base)
         scores[f"{name}: zero-shot baseline"] = agreement(truth, y_base, codebook.ids)
+        if name != "held-out test split":
+            scores.update({f"{name}: {coder}": s for coder, s in second_coder_scores(its, codebook).items()})
     info = {"training_data": str(corpus_dir), "training_data_sha256": corpus_hash(corpus_dir),
             "n_train": len(train), "n_test": len(test), "n_reviewed": len(extra or []),
             "embedder": embedder.id, "train_ids": [i.id for i in train], "train_texts": texts}
@@ -87,6 +90,7 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
         "Platt scaling on 5-fold out-of-fold scores, with a per-code threshold chosen on those",
         "out-of-fold scores to maximise F1. A child code implies its parent.",
         "",
+        *(_reader_lines(clf) if clf.reader_weight > 0 else []),
         "## Provenance", "",
         f"- training data: `{info['training_data']}` sha256 `{info['training_data_sha256']}`",
         f"- passages: {info['n_train']} train ({info['n_reviewed']} from human review), "
@@ -132,8 +136,11 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
         lines += [f"- {name_}: macro-F1 {d['macro_f1'][0]:+.2f} to {d['macro_f1'][1]:+.2f}, "
                   f"mean kappa {d['mean_kappa'][0]:+.2f} to {d['mean_kappa'][1]:+.2f}" for name_, d in versus]
         lines.append("")
+    if any("second coder" in n for n in scores):
+        lines += ["Rows named *second coder* score a blind second coder (`corpora/second_coder/`) against the "
+                  "same gold: the coder level that the model's row reads against.", ""]
     for name_, s in scores.items():
-        if "baseline" in name_:
+        if "baseline" in name_ or "second coder" in name_:
             continue
         lines += [f"### {name_}", "", "| code | precision | recall | F1 | kappa | support |",
                   "|---|---|---|---|---|---|"]
@@ -144,4 +151,21 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
     lines += ["## Checksums", "", "Checked on every load; a file that does not match is refused.", "",
               "{{CHECKSUMS}}", ""]
     return "\n".join(lines)
+
+
+def _reader_lines(clf: CodeClassifier) -> list[str]:
+    """What the card says about the fine-tuned reader and the blend."""
+    r = clf.reader_
+    return [
+        f"The final score of each code blends that linear coder ({1 - clf.reader_weight:g}) with a fine-tuned "
+        f"reader ({clf.reader_weight:g}): the bundled all-MiniLM-L6-v2 trained end to end for {r.epochs} epochs "
+        f"(AdamW, learning rate {r.lr:g} and {r.head_lr:g} for the output layer, batch {r.batch_size}, linear "
+        f"warmup over the first {r.warmup:.0%} of steps, seed {r.seed}, word "
+        f"embeddings {'frozen' if r.freeze_embeddings else 'trained'}), reading the passage and its context as a "
+        f"sentence pair of at most {r.max_length} tokens, mean-pooled over the passage's own tokens, with one "
+        "sigmoid output per code. The thresholds are chosen on blended out-of-fold scores: the reader's are "
+        f"cross-fitted over {clf.reader_folds} folds. Its weights are stored as float16 safetensors "
+        "(`reader.safetensors`), checked tensor by tensor on load.",
+        "",
+    ]
 

@@ -124,6 +124,7 @@ def evaluate(
     import numpy as np
 
     from ottext.classify.coder import PassageIn, code_passages
+    from ottext.classify.coders import coder_level_line, second_coder_scores
     from ottext.classify.data import Labelled, label_matrix, load_labelled
     from ottext.classify.locate import default_corpus_dir, load_default
     from ottext.classify.metrics import agreement, calibration, format_table, paired_difference
@@ -149,10 +150,11 @@ def evaluate(
             y_base = _baseline_labels(cb, items, default_corpus_dir(), backend)
             results["zero-shot baseline"] = agreement(truth, y_base, cb.ids)
             results["model minus baseline"] = {"interval_95": paired_difference(truth, y_pred, y_base)}
+        coders = second_coder_scores(items, cb)
     except OttextError as exc:
         fail(str(exc))
     if as_json:
-        print_json(results)
+        print_json({**results, **({"coder level": coders} if coders else {})})
         return
     for name, scores in results.items():
         if "per_code" in scores:
@@ -162,6 +164,8 @@ def evaluate(
                   f"macro-F1 {ci['macro_f1'][0]:+.2f} to {ci['macro_f1'][1]:+.2f}, "
                   f"mean kappa {ci['mean_kappa'][0]:+.2f} to {ci['mean_kappa'][1]:+.2f}")
         print()
+    if coders:
+        print(f"{gold.name}: {coder_level_line(coders)}")
 
 
 def _read_predictions(path: Path, ids: list[str], cb) -> tuple[list[list[str]], np.ndarray | None]:
