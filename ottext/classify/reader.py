@@ -96,6 +96,17 @@ class FineTunedReader:
 
         torch.manual_seed(self.seed)
         torch.set_num_threads(self.threads)
+        was_deterministic = torch.are_deterministic_algorithms_enabled()
+        torch.use_deterministic_algorithms(True, warn_only=True)  # a rebuild must give the same bytes
+        try:
+            return self._fit(texts, contexts, y, sample_weight, progress)
+        finally:
+            torch.use_deterministic_algorithms(was_deterministic)
+
+    def _fit(self, texts, contexts, y, sample_weight, progress) -> FineTunedReader:
+        import torch
+        from torch.nn import functional as F
+
         encoder = self._encoder()
         trained = {k: t for k, t in encoder.weights.items()
                    if not (self.freeze_embeddings and k.startswith("embeddings.word_embeddings"))}

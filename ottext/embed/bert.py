@@ -53,7 +53,7 @@ class BertEncoder:
             return F.linear(x, w[f"{name}.weight"], w[f"{name}.bias"])
 
         def norm(x, name):
-            return F.layer_norm(x, x.shape[-1:], w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
+            return F.layer_norm(x, w[f"{name}.weight"].shape, w[f"{name}.weight"], w[f"{name}.bias"], self.eps)
 
         positions = torch.arange(ids.shape[1]).unsqueeze(0)
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
