@@ -31,8 +31,7 @@ from ottext.codebook import load_codebook  # noqa: E402
 GOLD = ROOT.parent / "shared" / "gold"
 
 
-def codes_of(model_dir: Path, cb, items) -> np.ndarray:
-    clf, _ = load_default(cb, model_dir)
+def codes_of(clf, items) -> np.ndarray:
     proba = clf.predict_proba([i.text for i in items], [i.context for i in items])
     return clf.decide(proba)
 
@@ -47,10 +46,11 @@ def main() -> None:
     sets = {name: load_labelled(GOLD / f"{name}.jsonl", cb) for name in ("real_dev", "seeds_gold")
             if (GOLD / f"{name}.jsonl").is_file()}
     sets["held-out test split"] = [i for i in load_corpus(default_corpus_dir(), cb) if i.split == "test"]
+    old, new = load_default(cb, args.old)[0], load_default(cb, args.new)[0]
     lines = []
     for name, items in sets.items():
         truth = label_matrix(items, cb)
-        y_old, y_new = codes_of(args.old, cb, items), codes_of(args.new, cb, items)
+        y_old, y_new = codes_of(old, items), codes_of(new, items)
         a_old, a_new = agreement(truth, y_old, cb.ids), agreement(truth, y_new, cb.ids)
         diff = paired_difference(truth, y_new, y_old)
         lines += [f"### {name} ({len(items)} passages)", "",
