@@ -92,7 +92,6 @@ class FineTunedReader:
     def fit(self, texts: list[str], contexts: list[str], y: np.ndarray, sample_weight: np.ndarray | None = None,
             progress=None) -> FineTunedReader:
         import torch
-        from torch.nn import functional as F
 
         torch.manual_seed(self.seed)
         torch.set_num_threads(self.threads)
