@@ -16,8 +16,10 @@ from ottext.classify.locate import load_default
 from ottext.codebook import load_codebook
 
 HELPS, HINDERS = "What helps you do your best work?", "What gets in the way?"
+# the issue's own "Nothing major." is now a training passage (g-0025), so it is tested in other words
 NON_ANSWERS = [
-    (HELPS, "not much."), (HINDERS, "Nothing major."), (HINDERS, "n/a"), (HELPS, "Can't think of anything."),
+    (HELPS, "not much."), (HINDERS, "Nothing major comes to mind."), (HINDERS, "n/a"),
+    (HELPS, "Can't think of anything."),
     (HINDERS, "No comment."), (HELPS, "see above"), (HINDERS, "-"), (HELPS, "Not sure really."),
     ("Is there anything else you would like to tell us?", "No, that's everything thanks."),
 ]
@@ -37,17 +39,8 @@ POLARITY = [
 ]
 
 
-# what the shipped model (the frozen-feature recipe) still gets wrong: strict, so each one that the
-# fine-tuned reader fixes fails here until it is taken off this list
-WRONG_TODAY = {"not much.", "Nothing major.", "n/a", "Can't think of anything.", "No comment.", "see above", "-",
-               "Not sure really.", "Nothing much, I'm lucky in my team.",
-               "We have a decent equipment budget of our own.",
-               "I hold no caseload, which was a deliberate choice when I took this post."}
-
-
-def _cases(rows, text_at, ids):
-    mark = pytest.mark.xfail(strict=True, reason="the shipped model misreads it today (issue 16)")
-    return [pytest.param(*r, id=ids(r), marks=[mark] if r[text_at] in WRONG_TODAY else []) for r in rows]
+def _cases(rows, ids):
+    return [pytest.param(*r, id=ids(r)) for r in rows]
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +59,12 @@ def test_cases_are_not_in_the_training_corpus():
     assert not [t for _, t, _, _ in POLARITY if t.lower() in texts]
 
 
-@pytest.mark.parametrize("context, text", _cases(NON_ANSWERS, 1, lambda r: r[1]))
+@pytest.mark.parametrize("context, text", _cases(NON_ANSWERS, lambda r: r[1]))
 def test_a_non_answer_gets_no_code(coded, context, text):
     assert coded[(context, text)] == set()
 
 
-@pytest.mark.parametrize("context, text, never, always", _cases(POLARITY, 1, lambda r: r[1][:30]))
+@pytest.mark.parametrize("context, text, never, always", _cases(POLARITY, lambda r: r[1][:30]))
 def test_polarity_is_read_right(coded, context, text, never, always):
     codes = coded[(context, text)]
     assert not codes & never, codes

@@ -25,6 +25,20 @@ from ottext.errors import OttextError
 SHIPPED = ROOT / "models"
 
 
+def shipped_shapes(name: str) -> dict[str, tuple[int, ...]]:
+    """The array shapes of a shipped model, so the tests follow a retrained model's sizes."""
+    with np.load(SHIPPED / name / "weights.npz", allow_pickle=False) as npz:
+        return {k.removesuffix(".npy"): npz[k].shape for k in npz.files}
+
+
+SHAPES = shipped_shapes("ottext-lga-minilm")
+N, WIDTH = SHAPES["coef"]
+ROWS, DIM = SHAPES["train_embeddings"]
+N_TEXT, N_CONTEXT = SHAPES["text_idf"][0], SHAPES["context_idf"][0]
+STATIC_ROWS, STATIC_DIM = shipped_shapes("ottext-lga-static")["train_embeddings"]
+WEIGHTS_MB = (SHIPPED / "ottext-lga-minilm" / "weights.npz").stat().st_size / 1e6
+
+
 @pytest.fixture(scope="module")
 def codebook():
     return load_codebook()
@@ -159,7 +173,7 @@ def test_weights_that_are_not_a_zip_are_refused(folder, codebook):
 def test_weights_with_an_encrypted_member_are_refused(folder, codebook):
     def encrypt_flag(raw, record):
         raw[record + 8] |= 0x1
-    add_member(folder, "coef.npy", npy_bytes(np.zeros((13, 9618))), patch=encrypt_flag)
+    add_member(folder, "coef.npy", npy_bytes(np.zeros((N, WIDTH))), patch=encrypt_flag)
     refused(folder, codebook, r"member 'coef\.npy' is encrypted")
 
 
@@ -175,7 +189,7 @@ def test_member_whose_header_declares_3_gb_is_refused_unread(folder, codebook, m
 def test_member_whose_zip_entry_declares_3_gb_is_refused_unread(folder, codebook):
     def claim_3_gb(raw, record):
         raw[record + 24:record + 28] = struct.pack("<I", 3_200_000_000)
-    add_member(folder, "coef.npy", npy_bytes(np.zeros((13, 9618))), patch=claim_3_gb)
+    add_member(folder, "coef.npy", npy_bytes(np.zeros((N, WIDTH))), patch=claim_3_gb)
     refused(folder, codebook, r"array 'coef' is 3052 MB uncompressed, over the 512 MB limit")
 
 
@@ -185,8 +199,9 @@ def test_member_whose_header_and_data_disagree_is_refused(folder, codebook):
 
 
 def test_model_file_over_the_size_limit_is_refused_before_hashing(folder, codebook, monkeypatch):
-    monkeypatch.setattr(validate, "MAX_FILE_MB", 1)  # the shipped weights.npz is 2.4 MB
-    with pytest.raises(OttextError, match=r"weights\.npz: file is 2 MB, over the 1 MB limit for a model file"):
+    limit = max(1, int(WEIGHTS_MB) - 1)
+    monkeypatch.setattr(validate, "MAX_FILE_MB", limit)
+    with pytest.raises(OttextError, match=rf"weights\.npz: file is \d+ MB, over the {limit} MB limit for a model file"):
         load_model(folder, codebook)
 
 
@@ -201,7 +216,7 @@ def test_member_in_npy_format_3_is_refused(folder, codebook):
     ([("a", "<f8"), ("b", "<f8")], "[('a', '<f8'), ('b', '<f8')]"), (bool, "bool"), (np.int64, "int64"),
 ])
 def test_coef_of_a_non_float_dtype_is_refused(folder, codebook, dtype, shown):
-    add_member(folder, "coef.npy", npy_bytes(np.zeros((13, 9618), dtype=dtype)))
+    add_member(folder, "coef.npy", npy_bytes(np.zeros((N, WIDTH), dtype=dtype)))
     refused(folder, codebook, re.escape(f"array 'coef' has dtype {shown!r}; it must hold floating-point numbers"))
 
 
@@ -212,16 +227,16 @@ def test_train_labels_as_floats_are_refused(folder, codebook):
 
 # shapes -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "shape", "need"), [
-    ("coef", (13, 9617), r"\(13, 9618\): 13 codes by 8513 \+ 324 vocabulary terms"),
-    ("coef", (12, 9618), r"\(13, 9618\)"),
-    ("coef", (13 * 9618,), r"\(13, 9618\)"),
-    ("intercept", (12,), r"\(13,\), one per code"),
-    ("train_labels", (2162, 13), r"\(2163, 13\): one row per training embedding"),
-    ("train_labels", (2163, 12), r"\(2163, 13\)"),
-    ("text_idf", (8512,), r"\(8513,\), one per text vocabulary term"),
-    ("context_idf", (325,), r"\(324,\), one per context vocabulary term"),
-    ("code_embeddings", (13, 383), r"\(13, 384\) for 13 codes and 384-dimensional embeddings, or \(0, 0\)"),
-    ("train_embeddings", (2163,), r"\(passages, embedding dimension\)"),
+    ("coef", (N, WIDTH - 1), rf"\({N}, {WIDTH}\): {N} codes by {N_TEXT} \+ {N_CONTEXT} vocabulary terms"),
+    ("coef", (N - 1, WIDTH), rf"\({N}, {WIDTH}\)"),
+    ("coef", (N * WIDTH,), rf"\({N}, {WIDTH}\)"),
+    ("intercept", (N - 1,), rf"\({N},\), one per code"),
+    ("train_labels", (ROWS - 1, N), rf"\({ROWS}, {N}\): one row per training embedding"),
+    ("train_labels", (ROWS, N - 1), rf"\({ROWS}, {N}\)"),
+    ("text_idf", (N_TEXT - 1,), rf"\({N_TEXT},\), one per text vocabulary term"),
+    ("context_idf", (N_CONTEXT + 1,), rf"\({N_CONTEXT},\), one per context vocabulary term"),
+    ("code_embeddings", (N, DIM - 1), rf"\({N}, {DIM}\) for {N} codes and {DIM}-dimensional embeddings, or \(0, 0\)"),
+    ("train_embeddings", (ROWS,), r"\(passages, embedding dimension\)"),
 ])
 def test_array_of_the_wrong_shape_is_refused(folder, codebook, name, shape, need):
     dtype = np.int8 if name == "train_labels" else np.float64
@@ -236,8 +251,9 @@ def test_embedding_dimension_other_than_the_embedders_is_refused(tmp_path, codeb
 
     minilm = get_embedder("minilm")
     edit_json(folder, lambda m: m.update(embedder=minilm.id))
-    refused(folder, codebook, r"array 'train_embeddings' has shape \(2163, 256\), but the model needs "
-                              r"\(passages, 384\) for this run's 384-dimensional embeddings", embedder=minilm)
+    refused(folder, codebook, rf"array 'train_embeddings' has shape \({STATIC_ROWS}, {STATIC_DIM}\), "
+                              rf"but the model needs \(passages, {DIM}\) for this run's {DIM}-dimensional embeddings",
+            embedder=minilm)
 
 
 # values -------------------------------------------------------------------------------------------
@@ -311,13 +327,14 @@ def test_feature_weights_that_are_not_five_numbers_are_refused(folder, codebook,
     refused(folder, codebook, r"field 'features'\['weights'\] must be 5 finite numbers")
 
 
-@pytest.mark.parametrize("bad", ["7", 1.5, -1, 8513])
+@pytest.mark.parametrize("bad", ["7", 1.5, -1, N_TEXT])
 def test_vocabulary_column_that_is_not_a_column_is_refused(folder, codebook, bad):
     def change(m):
         term = next(iter(m["features"]["text_vocabulary"]))
         m["features"]["text_vocabulary"][term] = bad
     edit_json(folder, change)
-    refused(folder, codebook, r"field 'features'\['text_vocabulary'\]\[.*\] must be a column number from 0 to 8512")
+    refused(folder, codebook,
+            rf"field 'features'\['text_vocabulary'\]\[.*\] must be a column number from 0 to {N_TEXT - 1}")
 
 
 def test_vocabulary_giving_two_terms_one_column_is_refused(folder, codebook):
