@@ -75,7 +75,8 @@ class Errors:
             " only in this codebook: {book_only}; changed: {changed})")
     E405 = "{file}: not an ottext model folder ({detail})"
     E406 = "{file}: model file {name} does not match the checksum in its model card (tampered or damaged)"
-    E407 = "{file}: model was trained on embeddings from {model_embedder}, but this run uses {embedder}"
+    E407 = ("{file}: model was trained on embeddings from {model_embedder}, which no installed backend gives "
+            "(this run uses {embedder})")
     E408 = "the classifier is not fitted yet; call fit() or load a model first"
     E409 = "{file}: no text column (columns: {columns}); ottext code needs 'text' and optionally 'id' and 'context'"
     E410 = "{file}: field {field} {problem}; the model folder is damaged or was edited"

@@ -387,3 +387,22 @@ def test_field_names_from_the_file_stay_on_one_line(folder, codebook):
     edit_json(folder, lambda m: m["params"].update({"evil\nsecond line": 1}))
     message = refused(folder, codebook, r"field 'params'\['evil\\nsecond line'\] is not a classifier setting")
     assert "\n" not in message
+
+
+# the embedder a model's features were trained on ---------------------------------------------------
+def test_model_trained_on_another_backend_reads_with_its_own_embedder(tmp_path, codebook):
+    """A model owns its features: one trained on the static backend, loaded in a MiniLM run, gets
+    the static embedder (what it was trained on), not MiniLM vectors it cannot read."""
+    from ottext.embed import MiniLMEmbedder, StaticEmbedder
+
+    folder = shutil.copytree(SHIPPED / "ottext-lga-static", tmp_path / "model")
+    clf, meta = load_model(folder, codebook, MiniLMEmbedder())
+    assert isinstance(clf.embedder, StaticEmbedder) and clf.embedder.id == meta["embedder"]
+
+
+def test_model_trained_on_an_embedder_no_backend_gives_is_refused(folder, codebook):
+    from ottext.embed import MiniLMEmbedder
+
+    edit_json(folder, lambda m: m.update(embedder="some-other-encoder@2.0"))
+    refused(folder, codebook, r"model was trained on embeddings from some-other-encoder@2\.0, which no installed "
+                              r"backend gives \(this run uses minilm-l6-v2@", embedder=MiniLMEmbedder())

@@ -100,6 +100,19 @@ def verify_checksums(model_dir: Path) -> None:
             raise OttextError(Errors.E406, file=model_dir, name=name)
 
 
+def _own_embedder(model_dir: Path, wanted: str, given):
+    """The embedder a model's features were trained on, when the run's is another backend: a model
+    owns its features (the shipped MiniLM model reads with its fine-tuned MiniLM and builds its
+    linear features from the fast static backend), so it gets the backend whose id it recorded."""
+    from ottext.embed import BACKENDS
+
+    for make in BACKENDS.values():
+        candidate = make()
+        if candidate.id == wanted:
+            return candidate
+    raise OttextError(Errors.E407, file=model_dir, model_embedder=wanted, embedder=given.id)
+
+
 def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tuple[CodeClassifier, dict]:
     """Load a model folder for ``codebook``; refuses tampered files and other codebooks.
 
@@ -121,7 +134,7 @@ def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tupl
     _check_codebook(model_dir, meta, codebook)
     check_codes(model_dir, meta, codebook.ids)
     if embedder is not None and meta["embedder"] and embedder.id != meta["embedder"]:
-        raise OttextError(Errors.E407, file=model_dir, model_embedder=meta["embedder"], embedder=embedder.id)
+        embedder = _own_embedder(model_dir, meta["embedder"], embedder)
     arrays = read_weights(model_dir, meta, getattr(embedder, "dim", None))
     try:
         clf = CodeClassifier(codebook, embedder=embedder, **meta["params"])

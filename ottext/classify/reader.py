@@ -19,6 +19,15 @@ from ottext.errors import Errors, OttextError
 
 WEIGHTS = "reader.safetensors"
 CONFIG = "reader.json"
+RUNTIMES = ("onnx-int8", "torch")
+
+
+def default_runtime() -> str:
+    """``$OTTEXT_READER_RUNTIME`` if set, else ``torch``: the precision the reader was trained and
+    scored at. ``onnx-int8`` is about 1.3 times as fast here but moved dev macro-F1 by up to 0.03."""
+    import os
+
+    return os.environ.get("OTTEXT_READER_RUNTIME") or "torch"
 
 
 def _half(t):
@@ -170,24 +179,45 @@ class FineTunedReader:
         if not hasattr(self, "head_w_"):
             raise OttextError(Errors.E408)
 
-    def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 32) -> np.ndarray:
-        """Scores in [0, 1], one column per code (uncalibrated sigmoid outputs)."""
+    def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 32,
+                      runtime: str | None = None) -> np.ndarray:
+        """Scores in [0, 1], one column per code (uncalibrated sigmoid outputs). ``runtime`` is
+        ``"torch"`` or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by default the reader's
+        ``runtime`` attribute if set, else ``default_runtime()``."""
         import torch
 
         self._check_fitted()
         contexts = contexts or [""] * len(texts)
+        runtime = runtime or getattr(self, "runtime", None) or default_runtime()
+        if runtime not in RUNTIMES:
+            raise ValueError(f"unknown reader runtime {runtime!r} (known: {', '.join(RUNTIMES)})")
         encoder = self.encoder_
         for k, v in self.weights_.items():
             encoder.weights[k] = v
+        if runtime == "onnx-int8":
+            ort_encoder = self._ort_encoder()
         out = np.zeros((len(texts), self.n_codes), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts])
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
                 chosen = order[start:start + batch_size]
-                logits = self._forward(encoder, self.head_w_, self.head_b_, [texts[i] for i in chosen],
-                                       [contexts[i] for i in chosen])
+                batch = [texts[i] for i in chosen], [contexts[i] for i in chosen]
+                if runtime == "onnx-int8":
+                    pooled = torch.from_numpy(ort_encoder.pooled(*self._batch(encoder, *batch)))
+                    logits = torch.nn.functional.linear(pooled, self.head_w_, self.head_b_)
+                else:
+                    logits = self._forward(encoder, self.head_w_, self.head_b_, *batch)
                 out[chosen] = torch.sigmoid(logits).numpy()
+        self.runtime_used_ = runtime
         return out
+
+    def _ort_encoder(self):
+        """The encoder with this reader's weights, as an int8 ONNX Runtime graph (exported once, cached)."""
+        if getattr(self, "_ort", None) is None:
+            from ottext.embed.ort import OrtEncoder
+
+            self._ort = OrtEncoder(self.encoder_, threads=self.threads)
+        return self._ort
 
     # files -----------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
