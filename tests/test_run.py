@@ -123,11 +123,12 @@ def test_changed_survey_reads_only_changed_responses(tmp_path):
 
 
 def test_second_run_on_a_locked_project_gets_a_clear_error(tmp_path):
+    (tmp_path / "a.txt").write_text("Supervision is protected and monthly.")
     holder = Store(tmp_path / "p")
     holder.lock()
     try:
         with pytest.raises(StoreError, match="another ottext run is using this project"):
-            run_project([tmp_path], tmp_path / "p")
+            run_project([tmp_path / "a.txt"], tmp_path / "p")
     finally:
         holder.close()
 
@@ -138,9 +139,9 @@ def test_cli_run_json_and_one_line_errors(tmp_path):
     ok = runner.invoke(app, ["run", str(tmp_path / "a.txt"), "--project", str(tmp_path / "p"), "--json", "--blank"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["totals"]["passages"] == 1
-    missing = runner.invoke(app, ["run", str(tmp_path / "nope.txt"), "--project", str(tmp_path / "p"),
-                                  "--strict", "--quiet", "--blank"])
-    assert missing.exit_code == 3
+    missing = runner.invoke(app, ["run", str(tmp_path / "a.txt"), str(tmp_path / "nope.txt"), "--project",
+                                  str(tmp_path / "p"), "--strict", "--quiet", "--blank"])
+    assert missing.exit_code == 3  # one file skipped, the other read
     assert "nope.txt: no such file or folder" in missing.stderr and "Traceback" not in missing.output
     bad_cb = tmp_path / "cb.yaml"
     bad_cb.write_text("codes: []")
@@ -181,3 +182,44 @@ def test_rerun_embeds_and_codes_nothing(seeds_project, shared):
     project, _ = seeds_project
     again = run_project([shared / "seeds"], project)
     assert (again.passages_coded, again.passages_embedded, again.files_read) == (0, 0, 0)
+
+
+def _project_state(project: Path) -> list[str]:
+    """Every row of the project database (sorted SQL) and every other file's bytes, by name."""
+    db = sqlite3.connect(project / "project.db")
+    try:
+        rows = sorted(db.iterdump())
+    finally:
+        db.close()
+    files = [f"{p.relative_to(project)}:{p.read_bytes().hex()}" for p in sorted(project.rglob("*"))
+             if p.is_file() and not p.name.startswith("project.db")]
+    return rows + files
+
+
+def test_missing_input_exits_1_and_creates_nothing(tmp_path):
+    runner = CliRunner()
+    nope, project = tmp_path / "nope.csv", tmp_path / "new" / "P"
+    result = runner.invoke(app, ["run", str(nope), "--project", str(project), "--blank"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"ottext: no input could be read: {nope} (no such file or folder)\n"
+    assert "Outputs in" not in result.stdout and not (tmp_path / "new").exists()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")  # exists, but fails when read: the project begun for it is taken away again
+    result = runner.invoke(app, ["run", str(empty), str(nope), "--project", str(project), "--blank"])
+    assert result.exit_code == 1 and not (tmp_path / "new").exists()
+    assert result.stderr == (f"ottext: no input could be read: {empty} (file is empty);"
+                             f" {nope} (no such file or folder)\n")
+
+
+def test_missing_input_leaves_an_existing_project_untouched(tmp_path):
+    (tmp_path / "a.txt").write_text("Our principal OT makes sure the OT voice is heard in every meeting.")
+    (tmp_path / "empty.txt").write_text("")
+    project = tmp_path / "p"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(tmp_path / "a.txt"), "-p", str(project), "--blank"]).exit_code == 0
+    before = _project_state(project)
+    for inputs in ([tmp_path / "nope.csv"], [tmp_path / "empty.txt"], [tmp_path / "empty.txt", tmp_path / "no"]):
+        result = runner.invoke(app, ["run", *map(str, inputs), "-p", str(project), "--blank", "--strict"])
+        assert result.exit_code == 1 and result.stderr.startswith("ottext: no input could be read: "), result.output
+        assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+        assert _project_state(project) == before, inputs
