@@ -182,7 +182,7 @@ def run_project(
         clock = _lap(summary, "export", clock)
         summary.timings["embedding_all_stages"] = round(embedder.seconds_, 3)
         summary.passages_embedded = embedder.embedded_
-        summary.exports = {k: str(v) for k, v in exports.items()}
+        summary.exports = {k: str(v) for k, v in exports.items() if Path(v).exists()}  # only files written
         summary.totals = store.counts()
         summary.seconds = round(time.perf_counter() - started, 3)
         from ottext.runs import build_manifest, write_manifest

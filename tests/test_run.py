@@ -223,3 +223,17 @@ def test_missing_input_leaves_an_existing_project_untouched(tmp_path):
         assert result.exit_code == 1 and result.stderr.startswith("ottext: no input could be read: "), result.output
         assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
         assert _project_state(project) == before, inputs
+
+
+def test_small_project_lists_only_written_outputs_and_why_topics_skipped(tmp_path):
+    (tmp_path / "a.txt").write_text("Our principal OT makes sure the OT voice is heard in every meeting.")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "a.txt"), "-p", str(tmp_path / "p"), "--blank"])
+    assert result.exit_code == 0, result.output
+    assert "  topics: skipped (fewer than 10 passages of 4 or more words; the project has 1)" in result.stdout
+    listed = result.stdout.split("Outputs in ", 1)[1].splitlines()[1:]
+    assert listed and all(line.startswith("  ") for line in listed)
+    for line in listed:
+        path = Path(line.strip().split(" (")[0].rstrip("/"))
+        assert path.exists(), line
+    assert "topic_map.html" not in result.stdout and "topic_barchart" not in result.stdout
+    assert "passages.csv" in result.stdout

@@ -105,7 +105,10 @@ def _print_summary(s) -> None:
     if s.topics:
         tp = s.topics
         carried = f", {tp['carried_over']} ids carried over" if tp.get("carried_over") is not None else ""
-        print(f"  topics: {tp['status']} ({tp['topics']} topics, {tp['assigned']} passages assigned{carried})")
+        if tp["status"] == "skipped":
+            print(f"  topics: skipped ({tp.get('reason') or 'not enough passages'})")
+        else:
+            print(f"  topics: {tp['status']} ({tp['topics']} topics, {tp['assigned']} passages assigned{carried})")
     print(f"  project now holds {t.get('documents', 0)} documents and {t.get('passages', 0)} passages "
           f"({t.get('low_content', 0)} low-content, not coded)")
     for w in s.warnings[:10]:
