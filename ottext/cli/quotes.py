@@ -24,7 +24,7 @@ def quotes(
     """Pick the best illustrative quotes for a code: confident, central, diverse, attributed."""
     from ottext.codebook import load_codebook
     from ottext.embed import project_embedder
-    from ottext.export.quotes import FORMATS, select_quotes, write_quotes
+    from ottext.export.quotes import FORMATS, select_quotes, shortfall, write_quotes
     from ottext.store import Store
 
     if fmt not in FORMATS:
@@ -45,9 +45,11 @@ def quotes(
             before_writing(store, out)
             picked = select_quotes(store, cb, code, project_embedder(store), n=n, also=also,
                                    where=filters, per_respondent=per_respondent)
+            why = shortfall(store, cb, code, len(picked), n, also=also, where=filters, per_respondent=per_respondent)
         suffix = "".join(f"+{c}" for c in also or [])
         target = out or project / "exports" / "quotes" / f"{code}{suffix}.{fmt}"
         write_quotes(picked, cb, code, target, fmt, also)
     except OttextError as exc:
         fail(str(exc))
-    print(f"{len(picked)} quotes for {code}{suffix} -> {target}")
+    noun = "quote" if len(picked) == 1 else "quotes"
+    print(f"{len(picked)} {noun} for {code}{suffix} -> {target}" + (f" ({why})" if why else ""))
