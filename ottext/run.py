@@ -72,7 +72,7 @@ class RunSummary:
     passages_written: int = 0
     passages_removed: int = 0
     passages_coded: int = 0
-    passages_embedded: int = 0
+    passages_embedded: int = 0  # texts embedded this run (not from the cache): passages and their contexts
     model_version: str | None = None
     topics: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -296,6 +296,7 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
     record = {"source": item.source, "path": str(item.path), "sha256": digest, "size": len(data)}
     if state == (digest, settings):
         summary.files_unchanged += 1
+        summary.documents_unchanged += len(store.documents_of(item.source))
         summary.inputs.append({**record, "status": "unchanged"})
         return
     other = seen.get(digest) or store.source_of_hash(digest)

@@ -237,3 +237,21 @@ def test_small_project_lists_only_written_outputs_and_why_topics_skipped(tmp_pat
         assert path.exists(), line
     assert "topic_map.html" not in result.stdout and "topic_barchart" not in result.stdout
     assert "passages.csv" in result.stdout
+
+
+def test_rerun_summary_counts_unchanged_documents_and_says_what_was_embedded(tmp_path):
+    survey = tmp_path / "s.csv"
+    survey.write_text("id,What gets in the way?\n1,No admin support at all for the team\n"
+                      "2,Too many unallocated cases on the list\n")
+    runner = CliRunner()
+    args = ["run", str(survey), "-p", str(tmp_path / "p"), "--blank", "--no-topics"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "  documents: 2 new, 0 changed, 0 unchanged, 0 removed" in first.stdout
+    # two passages and the one question they answer
+    assert "; 3 texts embedded (passages and their question contexts)" in first.stdout
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "  files: 0 read, 1 unchanged, 0 skipped" in again.stdout
+    assert "  documents: 0 new, 0 changed, 2 unchanged, 0 removed" in again.stdout
+    assert "coded 0 passages with " in again.stdout and "; 0 texts embedded" in again.stdout
