@@ -18,7 +18,8 @@ def quotes(
     also: list[str] = typer.Option(None, "--also", help="Also require this code (repeatable)."),
     where: list[str] = typer.Option(None, "--where", help="Metadata filter KEY=VALUE (repeatable)."),
     per_respondent: int = typer.Option(1, "--per-respondent", min=1, help="Quotes allowed per respondent."),
-    out: Path = typer.Option(None, "--out", "-o", help="File to write (default exports/quotes/CODE.FORMAT)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="File to write (default: CODE.FORMAT in the project's exports/quotes folder)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
 ) -> None:
     """Pick the best illustrative quotes for a code: confident, central, diverse, attributed."""
