@@ -119,9 +119,9 @@ def run_project(
         raise StoreError(Errors.E304, file="ottext run")
     items = list(iter_input_files(inputs))
     if all(isinstance(item, IngestError) for item in items):  # nothing to read: touch no project
-        raise _no_input([(str(i.file), str(i)) for i in items] or
-                        [(printable(str(p)), f"{printable(str(p))}: no file ottext reads ({', '.join(SUPPORTED)})")
-                         for p in inputs])
+        reads = f"no file ottext reads in it; it reads {', '.join(SUPPORTED)}"
+        raise _no_input([(str(i.file), str(i)) for i in items]
+                        or [(printable(str(p)), f"{printable(str(p))}: {reads}") for p in inputs])
     made = _first_missing(Path(project))  # the folder this run creates, if any
     store = Store(project)
     unread: list[tuple[str, str]] = []  # (file, message) of each file that could not be read

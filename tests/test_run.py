@@ -255,3 +255,11 @@ def test_rerun_summary_counts_unchanged_documents_and_says_what_was_embedded(tmp
     assert "  files: 0 read, 1 unchanged, 0 skipped" in again.stdout
     assert "  documents: 0 new, 0 changed, 2 unchanged, 0 removed" in again.stdout
     assert "coded 0 passages with " in again.stdout and "; 0 texts embedded" in again.stdout
+
+
+def test_missing_input_includes_a_folder_with_nothing_to_read(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.odt").write_text("not a type ottext reads")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "in"), "-p", str(tmp_path / "p"), "--blank"])
+    assert result.exit_code == 1 and not (tmp_path / "p").exists()
+    assert result.stderr.startswith(f"ottext: no input could be read: {tmp_path / 'in'} (no file ottext reads in it")
