@@ -36,6 +36,7 @@ class Errors:
     E019 = "{file}: not a regular file ({detail}); skipped"
     E020 = "{file}: file name is not valid UTF-8; rename the file and try again"
     E021 = "{file}: has a header row but no data rows"
+    E022 = "no input could be read: {detail}"  # ``detail`` lists each file with its problem
     # per-line problems (W1xx are warnings: the rest of the file is still read)
     W101 = "{file} line {line}: {detail}; line skipped"
     W102 = "{file} row {line}: {detail}"

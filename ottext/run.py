@@ -17,8 +17,8 @@ from pathlib import Path
 from ottext import package_version
 from ottext.codebook import load_codebook
 from ottext.embed import CachedEmbedder, get_embedder
-from ottext.errors import Errors, IngestError, OttextError, StoreError
-from ottext.ingest import IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
+from ottext.errors import Errors, IngestError, OttextError, StoreError, printable
+from ottext.ingest import SUPPORTED, IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
 from ottext.store import Store, now
 
@@ -72,7 +72,7 @@ class RunSummary:
     passages_written: int = 0
     passages_removed: int = 0
     passages_coded: int = 0
-    passages_embedded: int = 0
+    passages_embedded: int = 0  # texts embedded this run (not from the cache): passages and their contexts
     model_version: str | None = None
     topics: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -118,13 +118,19 @@ def run_project(
     if not inputs:
         raise StoreError(Errors.E304, file="ottext run")
     items = list(iter_input_files(inputs))
+    if all(isinstance(item, IngestError) for item in items):  # nothing to read: touch no project
+        reads = f"no file ottext reads in it; it reads {', '.join(SUPPORTED)}"
+        raise _no_input([(str(i.file), str(i)) for i in items]
+                        or [(printable(str(p)), f"{printable(str(p))}: {reads}") for p in inputs])
+    made = _first_missing(Path(project))  # the folder this run creates, if any
     store = Store(project)
+    unread: list[tuple[str, str]] = []  # (file, message) of each file that could not be read
+    nothing_read = False
     try:
         store.lock()
         used = store.get_meta("embedding_backend")
         if used and used != options.backend:
             raise StoreError(Errors.E306, file=store.dir, used=used, backend=options.backend)
-        store.set_meta("embedding_backend", options.backend)
         run_id = store.begin_run()
         summary = RunSummary(run_id=run_id, project=str(project))
         settings = options.settings_key()
@@ -134,6 +140,7 @@ def run_project(
         for item in items:
             if isinstance(item, IngestError):
                 _problem(store, summary, run_id, item.file, str(item))
+                unread.append((item.file, str(item)))
                 continue
             if on_file:
                 on_file(item.source)
@@ -141,11 +148,18 @@ def run_project(
                 _process_file(item, store, cleaner, options, settings, run_id, summary, seen_hashes)
             except OttextError as exc:
                 _problem(store, summary, run_id, item.source, str(exc), item.path)
+                unread.append((exc.file or str(item.path), str(exc)))
             except Exception as exc:  # a reader bug must not stop the batch or show a traceback
                 log.debug("unexpected error reading %s:\n%s", item.path, traceback.format_exc())
                 detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 message = Errors.format(Errors.E017, file=item.path, detail=detail)
                 _problem(store, summary, run_id, item.source, message, item.path)
+                unread.append((str(item.path), message))
+        if all(i["status"] == "skipped" for i in summary.inputs):  # every file failed: undo the attempt
+            nothing_read = True
+            store.discard_run(run_id)
+            raise _no_input(unread)
+        store.set_meta("embedding_backend", options.backend)
         embedder = CachedEmbedder(get_embedder(options.backend), store)  # loads a model only if something is new
         clock = _lap(summary, "ingest_clean_segment", clock)
         if options.code:
@@ -168,7 +182,7 @@ def run_project(
         clock = _lap(summary, "export", clock)
         summary.timings["embedding_all_stages"] = round(embedder.seconds_, 3)
         summary.passages_embedded = embedder.embedded_
-        summary.exports = {k: str(v) for k, v in exports.items()}
+        summary.exports = {k: str(v) for k, v in exports.items() if Path(v).exists()}  # only files written
         summary.totals = store.counts()
         summary.seconds = round(time.perf_counter() - started, 3)
         from ottext.runs import build_manifest, write_manifest
@@ -180,6 +194,51 @@ def run_project(
         return summary
     finally:
         store.close()
+        if nothing_read and made is not None:
+            _remove_new_project(Path(project), made)
+
+
+NO_INPUT_LISTED = 5  # files named in the "no input could be read" line
+
+
+def _no_input(unread: list[tuple[str, str]]) -> IngestError:
+    """E022: one line naming each file that could not be read (the first few) and its problem."""
+    parts = []
+    for file, message in unread[:NO_INPUT_LISTED]:
+        problem = message[len(file) + 2:] if message.startswith(f"{file}: ") else message
+        parts.append(f"{file} ({problem})")
+    if len(unread) > NO_INPUT_LISTED:
+        parts.append(f"and {len(unread) - NO_INPUT_LISTED} more")
+    return IngestError(Errors.E022, file=unread[0][0] if unread else "", detail="; ".join(parts))
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet (what creating it would add), or None."""
+    missing = None
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing = folder
+    return missing
+
+
+def _remove_new_project(project: Path, made: Path) -> None:
+    """Undo creating ``project``: its database, lock and the folders up to ``made``, if still empty."""
+    import contextlib
+
+    from ottext.store import DB_NAME
+    from ottext.store.lock import LOCK_NAME
+
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", LOCK_NAME):
+        with contextlib.suppress(FileNotFoundError):
+            (project / name).unlink()
+    for folder in (project, *project.parents):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty: something else is in it, keep it
+            return
+        if folder == made:
+            return
 
 
 def _lap(summary: RunSummary, stage: str, since: float) -> float:
@@ -191,8 +250,6 @@ def _lap(summary: RunSummary, stage: str, since: float) -> float:
 def _problem(store: Store, summary: RunSummary, run_id: str, source: str, message: str,
              path: Path | None = None) -> None:
     """A skipped file: in the summary, the manifest's inputs and the store's problem list."""
-    from ottext.errors import printable
-
     source, message = printable(source), printable(message)
     summary.problems.append(message)
     summary.files_skipped += 1
@@ -239,6 +296,7 @@ def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: 
     record = {"source": item.source, "path": str(item.path), "sha256": digest, "size": len(data)}
     if state == (digest, settings):
         summary.files_unchanged += 1
+        summary.documents_unchanged += len(store.documents_of(item.source))
         summary.inputs.append({**record, "status": "unchanged"})
         return
     other = seen.get(digest) or store.source_of_hash(digest)

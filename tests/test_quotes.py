@@ -85,3 +85,34 @@ def test_every_format_is_written(project, fmt, tmp_path):
 
 def test_embedder_is_swappable():
     assert hasattr(FakeEmbedder(), "embed")
+
+
+def test_quotes_cli_says_why_fewer_came_back(tmp_path):
+    from typer.testing import CliRunner
+
+    from ottext.cli import app
+
+    rows = ["id,role,Anything else about your workload?"] + [f'{r},{role},"{text}"' for r, role, text in ANSWERS]
+    (tmp_path / "s.csv").write_text("\n".join(rows) + "\n")
+    run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", topics=False))
+    with Store(tmp_path / "p") as store:  # a reviewer gives every passage the code: the pool is known
+        ids = [r["id"] for r in store.iter_passages()]
+        store.put_human_codings([(pid, "registration", 1) for pid in ids], "ann", "r-test")
+    assert len(ids) == len(ANSWERS)
+    runner = CliRunner()
+
+    def quotes(*args: str) -> str:
+        result = runner.invoke(app, ["quotes", "-p", str(tmp_path / "p"), "--code", "registration", *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    pack = tmp_path / "p" / "exports" / "quotes" / "registration.md"
+    assert quotes("--n", "5") == (
+        f"3 quotes for registration -> {pack} (1 more passage had the code but was under the 15-word minimum;"
+        " 1 more was by a respondent already quoted once (raise --per-respondent))")
+    assert quotes("--n", "3") == f"3 quotes for registration -> {pack}"
+    assert quotes("--n", "1") == f"1 quote for registration -> {pack}"
+    assert quotes("--n", "5", "--per-respondent", "2") == (
+        f"4 quotes for registration -> {pack} (1 more passage had the code but was under the 15-word minimum)")
+    assert quotes("--n", "2", "--where", "role=OT team manager") == (
+        f"1 quote for registration -> {pack} (no other passage had the code and matched --where)")

@@ -123,11 +123,12 @@ def test_changed_survey_reads_only_changed_responses(tmp_path):
 
 
 def test_second_run_on_a_locked_project_gets_a_clear_error(tmp_path):
+    (tmp_path / "a.txt").write_text("Supervision is protected and monthly.")
     holder = Store(tmp_path / "p")
     holder.lock()
     try:
         with pytest.raises(StoreError, match="another ottext run is using this project"):
-            run_project([tmp_path], tmp_path / "p")
+            run_project([tmp_path / "a.txt"], tmp_path / "p")
     finally:
         holder.close()
 
@@ -138,9 +139,9 @@ def test_cli_run_json_and_one_line_errors(tmp_path):
     ok = runner.invoke(app, ["run", str(tmp_path / "a.txt"), "--project", str(tmp_path / "p"), "--json", "--blank"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["totals"]["passages"] == 1
-    missing = runner.invoke(app, ["run", str(tmp_path / "nope.txt"), "--project", str(tmp_path / "p"),
-                                  "--strict", "--quiet", "--blank"])
-    assert missing.exit_code == 3
+    missing = runner.invoke(app, ["run", str(tmp_path / "a.txt"), str(tmp_path / "nope.txt"), "--project",
+                                  str(tmp_path / "p"), "--strict", "--quiet", "--blank"])
+    assert missing.exit_code == 3  # one file skipped, the other read
     assert "nope.txt: no such file or folder" in missing.stderr and "Traceback" not in missing.output
     bad_cb = tmp_path / "cb.yaml"
     bad_cb.write_text("codes: []")
@@ -181,3 +182,84 @@ def test_rerun_embeds_and_codes_nothing(seeds_project, shared):
     project, _ = seeds_project
     again = run_project([shared / "seeds"], project)
     assert (again.passages_coded, again.passages_embedded, again.files_read) == (0, 0, 0)
+
+
+def _project_state(project: Path) -> list[str]:
+    """Every row of the project database (sorted SQL) and every other file's bytes, by name."""
+    db = sqlite3.connect(project / "project.db")
+    try:
+        rows = sorted(db.iterdump())
+    finally:
+        db.close()
+    files = [f"{p.relative_to(project)}:{p.read_bytes().hex()}" for p in sorted(project.rglob("*"))
+             if p.is_file() and not p.name.startswith("project.db")]
+    return rows + files
+
+
+def test_missing_input_exits_1_and_creates_nothing(tmp_path):
+    runner = CliRunner()
+    nope, project = tmp_path / "nope.csv", tmp_path / "new" / "P"
+    result = runner.invoke(app, ["run", str(nope), "--project", str(project), "--blank"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"ottext: no input could be read: {nope} (no such file or folder)\n"
+    assert "Outputs in" not in result.stdout and not (tmp_path / "new").exists()
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")  # exists, but fails when read: the project begun for it is taken away again
+    result = runner.invoke(app, ["run", str(empty), str(nope), "--project", str(project), "--blank"])
+    assert result.exit_code == 1 and not (tmp_path / "new").exists()
+    assert result.stderr == (f"ottext: no input could be read: {empty} (file is empty);"
+                             f" {nope} (no such file or folder)\n")
+
+
+def test_missing_input_leaves_an_existing_project_untouched(tmp_path):
+    (tmp_path / "a.txt").write_text("Our principal OT makes sure the OT voice is heard in every meeting.")
+    (tmp_path / "empty.txt").write_text("")
+    project = tmp_path / "p"
+    runner = CliRunner()
+    assert runner.invoke(app, ["run", str(tmp_path / "a.txt"), "-p", str(project), "--blank"]).exit_code == 0
+    before = _project_state(project)
+    for inputs in ([tmp_path / "nope.csv"], [tmp_path / "empty.txt"], [tmp_path / "empty.txt", tmp_path / "no"]):
+        result = runner.invoke(app, ["run", *map(str, inputs), "-p", str(project), "--blank", "--strict"])
+        assert result.exit_code == 1 and result.stderr.startswith("ottext: no input could be read: "), result.output
+        assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.output
+        assert _project_state(project) == before, inputs
+
+
+def test_small_project_lists_only_written_outputs_and_why_topics_skipped(tmp_path):
+    (tmp_path / "a.txt").write_text("Our principal OT makes sure the OT voice is heard in every meeting.")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "a.txt"), "-p", str(tmp_path / "p"), "--blank"])
+    assert result.exit_code == 0, result.output
+    assert "  topics: skipped (fewer than 10 passages of 4 or more words; the project has 1)" in result.stdout
+    listed = result.stdout.split("Outputs in ", 1)[1].splitlines()[1:]
+    assert listed and all(line.startswith("  ") for line in listed)
+    for line in listed:
+        path = Path(line.strip().split(" (")[0].rstrip("/"))
+        assert path.exists(), line
+    assert "topic_map.html" not in result.stdout and "topic_barchart" not in result.stdout
+    assert "passages.csv" in result.stdout
+
+
+def test_rerun_summary_counts_unchanged_documents_and_says_what_was_embedded(tmp_path):
+    survey = tmp_path / "s.csv"
+    survey.write_text("id,What gets in the way?\n1,No admin support at all for the team\n"
+                      "2,Too many unallocated cases on the list\n")
+    runner = CliRunner()
+    args = ["run", str(survey), "-p", str(tmp_path / "p"), "--blank", "--no-topics"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "  documents: 2 new, 0 changed, 0 unchanged, 0 removed" in first.stdout
+    # two passages and the one question they answer
+    assert "; 3 texts embedded (passages and their question contexts)" in first.stdout
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert "  files: 0 read, 1 unchanged, 0 skipped" in again.stdout
+    assert "  documents: 0 new, 0 changed, 2 unchanged, 0 removed" in again.stdout
+    assert "coded 0 passages with " in again.stdout and "; 0 texts embedded" in again.stdout
+
+
+def test_missing_input_includes_a_folder_with_nothing_to_read(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "notes.odt").write_text("not a type ottext reads")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "in"), "-p", str(tmp_path / "p"), "--blank"])
+    assert result.exit_code == 1 and not (tmp_path / "p").exists()
+    assert result.stderr.startswith(f"ottext: no input could be read: {tmp_path / 'in'} (no file ottext reads in it")

@@ -22,7 +22,10 @@ from ottext.cli import run as run_cmds
 from ottext.cli import scores as scores_cmds
 from ottext.cli import topics as topics_cmds
 from ottext.cli._common import fail
+from ottext.cli._help import plain_help
 from ottext.errors import OttextError
+
+plain_help()
 
 app = typer.Typer(
     name="ottext", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,

@@ -19,7 +19,7 @@ from ottext.errors import OttextError
 def train(
     corpus: Path = typer.Option(None, "--corpus", help="Labelled corpus folder (default corpora/training)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
-    out: Path = typer.Option(None, "--out", help="Model folder to write (default models/ottext-lga-minilm)."),
+    out: Path = typer.Option(None, "--out", help="Model folder to write (default: ottext-lga-minilm in models/)."),
     dev: list[Path] = typer.Option(None, "--dev", help="Gold .jsonl to score on (repeatable; never trained on)."),
     with_reviews: bool = typer.Option(False, "--with-reviews", help="Add the project's human-reviewed passages."),
     backend: str = typer.Option("minilm", "--backend", help="Embedding backend: minilm or static."),
@@ -30,8 +30,10 @@ def train(
     reader_epochs: int = typer.Option(4, "--reader-epochs", min=1, help="Epochs of reader fine-tuning."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
-    """Train the classifier (deterministic) and write it with its model card. With --with-reviews
-    the model goes to PROJECT/model/ and `ottext run` on that project uses it from then on."""
+    """Train the classifier (deterministic) and write it with its model card.
+
+    With --with-reviews the model goes to PROJECT/model/, and `ottext run` then uses it there.
+    """
     from ottext.classify.locate import default_corpus_dir, default_model_dir
     from ottext.classify.metrics import format_table
     from ottext.classify.train import train_model

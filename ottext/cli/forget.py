@@ -17,8 +17,10 @@ def forget(
     project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Delete every passage, coding, topic assignment, embedding and export row of a respondent
-    (or of a source file); later runs skip them."""
+    """Delete a respondent's (or a source file's) data from the project; later runs skip it.
+
+    Every passage, coding, topic assignment, cached embedding and export row of theirs goes.
+    """
     from dataclasses import asdict
 
     from ottext.forget import forget as forget_data

@@ -18,13 +18,14 @@ def quotes(
     also: list[str] = typer.Option(None, "--also", help="Also require this code (repeatable)."),
     where: list[str] = typer.Option(None, "--where", help="Metadata filter KEY=VALUE (repeatable)."),
     per_respondent: int = typer.Option(1, "--per-respondent", min=1, help="Quotes allowed per respondent."),
-    out: Path = typer.Option(None, "--out", "-o", help="File to write (default exports/quotes/CODE.FORMAT)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="File to write (default: CODE.FORMAT in the project's exports/quotes folder)."),
     codebook: Path = typer.Option(None, "--codebook", help="Codebook YAML (default: LGA standards)."),
 ) -> None:
     """Pick the best illustrative quotes for a code: confident, central, diverse, attributed."""
     from ottext.codebook import load_codebook
     from ottext.embed import project_embedder
-    from ottext.export.quotes import FORMATS, select_quotes, write_quotes
+    from ottext.export.quotes import FORMATS, select_quotes, shortfall, write_quotes
     from ottext.store import Store
 
     if fmt not in FORMATS:
@@ -45,9 +46,11 @@ def quotes(
             before_writing(store, out)
             picked = select_quotes(store, cb, code, project_embedder(store), n=n, also=also,
                                    where=filters, per_respondent=per_respondent)
+            why = shortfall(store, cb, code, len(picked), n, also=also, where=filters, per_respondent=per_respondent)
         suffix = "".join(f"+{c}" for c in also or [])
         target = out or project / "exports" / "quotes" / f"{code}{suffix}.{fmt}"
         write_quotes(picked, cb, code, target, fmt, also)
     except OttextError as exc:
         fail(str(exc))
-    print(f"{len(picked)} quotes for {code}{suffix} -> {target}")
+    noun = "quote" if len(picked) == 1 else "quotes"
+    print(f"{len(picked)} {noun} for {code}{suffix} -> {target}" + (f" ({why})" if why else ""))

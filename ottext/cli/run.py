@@ -94,6 +94,11 @@ def _chunk_lines():
     return report
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 passage``, ``2 passages``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _print_summary(s) -> None:
     t = s.totals
     print(f"Run {s.run_id} finished in {s.seconds:.1f}s.")
@@ -101,11 +106,15 @@ def _print_summary(s) -> None:
     print(f"  documents: {s.documents_new} new, {s.documents_changed} changed, "
           f"{s.documents_unchanged} unchanged, {s.documents_removed} removed")
     if s.model_version:
-        print(f"  coded {s.passages_coded} passages with {s.model_version} ({s.passages_embedded} embedded)")
+        print(f"  coded {_count(s.passages_coded, 'passage')} with {s.model_version};"
+              f" {_count(s.passages_embedded, 'text')} embedded (passages and their question contexts)")
     if s.topics:
         tp = s.topics
         carried = f", {tp['carried_over']} ids carried over" if tp.get("carried_over") is not None else ""
-        print(f"  topics: {tp['status']} ({tp['topics']} topics, {tp['assigned']} passages assigned{carried})")
+        if tp["status"] == "skipped":
+            print(f"  topics: skipped ({tp.get('reason') or 'not enough passages'})")
+        else:
+            print(f"  topics: {tp['status']} ({tp['topics']} topics, {tp['assigned']} passages assigned{carried})")
     print(f"  project now holds {t.get('documents', 0)} documents and {t.get('passages', 0)} passages "
           f"({t.get('low_content', 0)} low-content, not coded)")
     for w in s.warnings[:10]:

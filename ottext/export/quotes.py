@@ -69,11 +69,7 @@ def _pool(store: Store, codebook: Codebook, required: list[str], where: dict[str
     from ottext.export.view import coded_view
 
     view = coded_view(store, codebook)
-    mask = view.quotable & view.codes[:, [view.column(c) for c in required]].all(axis=1)
-    if where:
-        lowered = [{k.lower(): str(v).lower() for k, v in m.items()} for m in view.parsed_metas()]
-        mask &= np.array([all(m.get(k) == v for k, v in where.items()) for m in lowered] or [False])[view.meta]
-    rows = np.flatnonzero(mask)
+    rows = np.flatnonzero(view.quotable & _matching(view, required, where))
     scores = np.nan_to_num(view.scores[rows, view.column(required[0])], nan=0.0)
     ids = view.ids[rows]
     if len(rows) > MAX_POOL:  # a large study: the most confident passages (ties by id) are the pool
@@ -84,6 +80,53 @@ def _pool(store: Store, codebook: Codebook, required: list[str], where: dict[str
     return [(found[pid], json.loads(found[pid]["metadata"] or "{}"), trim(found[pid]["text"]), float(score),
              int(view.person[row])) for pid, score, row in zip(ids[order].tolist(), scores[order], rows[order],
                                                                strict=True)]
+
+
+def _matching(view, required: list[str], where: dict[str, str]) -> np.ndarray:
+    """Which rows of the coded ``view`` have every ``required`` code and match ``where`` (lower case)."""
+    mask = view.codes[:, [view.column(c) for c in required]].all(axis=1)
+    if where:
+        lowered = [{k.lower(): str(v).lower() for k, v in m.items()} for m in view.parsed_metas()]
+        mask &= np.array([all(m.get(k) == v for k, v in where.items()) for m in lowered] or [False])[view.meta]
+    return mask
+
+
+def shortfall(store: Store, codebook: Codebook, code: str, found: int, n: int, also: list[str] | None = None,
+              where: dict[str, str] | None = None, per_respondent: int = 1) -> str:
+    """Why ``select_quotes`` gave ``found`` quotes, fewer than ``n`` ("" when it gave ``n``): how many
+    more passages had the code(s) but were too short, or were by a respondent already quoted."""
+    if found >= n:
+        return ""
+    from ottext.export.view import coded_view
+
+    view = coded_view(store, codebook)
+    mask = _matching(view, [code, *(also or [])], {k.lower(): v.lower() for k, v in (where or {}).items()})
+    short = int((mask & ~view.quotable).sum())
+    repeats = min(int((mask & view.quotable).sum()), MAX_POOL) - found
+    had = ("the codes" if also else "the code") + (" and matched --where" if where else "")
+    reasons = []
+    if short:
+        reasons.append(f"{short} more {_passages(short)} had {had} but {_were(short)} under the"
+                       f" {MIN_WORDS}-word minimum")
+    if repeats > 0:
+        who = "a respondent" if repeats == 1 else "respondents"
+        reasons.append(f"{repeats} more {_were(repeats)} by {who} already quoted"
+                       f" {_times(per_respondent)} (raise --per-respondent)")
+    if not reasons:
+        reasons.append(f"no other passage had {had}" if found else f"no passage had {had}")
+    return "; ".join(reasons)
+
+
+def _passages(count: int) -> str:
+    return "passage" if count == 1 else "passages"
+
+
+def _were(count: int) -> str:
+    return "was" if count == 1 else "were"
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def select_quotes(store: Store, codebook: Codebook, code: str, embedder: Embedder, n: int = 5,

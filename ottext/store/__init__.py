@@ -143,6 +143,14 @@ class Store:
         if run_id == self._run_id:
             self._run_id = None
 
+    def discard_run(self, run_id: str) -> None:
+        """Forget a run begun here that read nothing: its row and its problem list go."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM problems WHERE run_id = ?", (run_id,))
+            db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        if run_id == self._run_id:
+            self._run_id = None
+
     def unfinished_run(self) -> tuple[str, str] | None:
         """("is in progress" or "was interrupted", its start time) when the last run has not
         finished: in progress while another process holds the run lock, else killed."""

@@ -29,6 +29,8 @@ class TopicSummary:
     topics: int = 0
     assigned: int = 0
     carried_over: int | None = None
+    reason: str | None = None  # why topics were skipped
+
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,11 +45,12 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
     summary = TopicSummary(topics=len(existing))
     if existing and not refit:  # only the passages without a topic are read (every assigned one is a candidate)
         candidates = store.topic_candidates(MIN_WORDS, unassigned=True)
-        enough = store.assigned_count() + len(candidates) >= MIN_PASSAGES
+        usable = store.assigned_count() + len(candidates)
     else:
         candidates = store.topic_candidates(MIN_WORDS)
-        enough = len(candidates) >= MIN_PASSAGES
-    if not enough:
+        usable = len(candidates)
+    if usable < MIN_PASSAGES:
+        summary.reason = f"fewer than {MIN_PASSAGES} passages of {MIN_WORDS} or more words; the project has {usable}"
         if existing and refit:  # too few passages left to model: drop the old topics rather than keep them stale
             store.replace_topics([], {}, run_id)
             shutil.rmtree(project_dir / "topics", ignore_errors=True)
