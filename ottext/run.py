@@ -181,7 +181,7 @@ def run_project(
                                 embedder if options.code else None, options.likert_map)
         clock = _lap(summary, "export", clock)
         summary.timings["embedding_all_stages"] = round(embedder.seconds_, 3)
-        summary.passages_embedded = embedder.embedded_
+        summary.passages_embedded += embedder.embedded_
         summary.exports = {k: str(v) for k, v in exports.items() if Path(v).exists()}  # only files written
         summary.totals = store.counts()
         summary.seconds = round(time.perf_counter() - started, 3)
@@ -381,8 +381,12 @@ def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, 
     from ottext.classify.persist import load_model
 
     clf, meta = load_model(model_dir, codebook, embedder)
+    if clf.embedder is not embedder:  # the model reads with the embedder it was trained on: cache and count it too
+        clf.embedder = CachedEmbedder(clf.embedder, store)
     for start in range(0, len(todo), CODE_CHUNK):  # each chunk commits: a killed run loses one chunk at most
         chunk = todo[start:start + CODE_CHUNK]
         coded = code_passages(clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk])
         store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], meta["version"], run_id)
         summary.passages_coded += len(coded)
+    if clf.embedder is not embedder:
+        summary.passages_embedded += clf.embedder.embedded_

@@ -251,8 +251,8 @@ def test_embedding_dimension_other_than_the_embedders_is_refused(tmp_path, codeb
 
     minilm = get_embedder("minilm")
     edit_json(folder, lambda m: m.update(embedder=minilm.id))
-    refused(folder, codebook, rf"array 'train_embeddings' has shape \({STATIC_ROWS}, {STATIC_DIM}\), "
-                              rf"but the model needs \(passages, {DIM}\) for this run's {DIM}-dimensional embeddings",
+    refused(folder, codebook, rf"array 'train_embeddings' has shape \({STATIC_ROWS}, {STATIC_DIM}\), but the model "
+                              rf"needs \(passages, {minilm.dim}\) for this run's {minilm.dim}-dimensional embeddings",
             embedder=minilm)
 
 
