@@ -91,6 +91,11 @@ def diff_runs(store: Store, codebook: Codebook, since: str | None = None) -> dic
         if run_id > cutoff and pid in codings:
             new_by_code.update(codebook.roll_up([c for c in codings[pid]["codes"] if c in codebook]))
     t_before, t_after = (base or {}).get("topic_sizes", {}), latest.get("topic_sizes", {})
+    new_ids = [pid for pid, run_id in store.passage_runs() if run_id > cutoff]
+    rows = store.passages_by_id(new_ids)
+    listed = [{"id": pid, "document": rows[pid]["source"], "text": rows[pid]["text"],
+               "codes": [c for c in codings.get(pid, {}).get("codes", []) if c in codebook]}
+              for pid in sorted(new_ids, key=lambda i: (rows[i]["source"], rows[i]["seq"])) if pid in rows]
     return {
         "latest": latest["run_id"], "since": base["run_id"] if base else None,
         "new_passages": sum(1 for _, run_id in store.passage_runs() if run_id > cutoff),
@@ -100,4 +105,5 @@ def diff_runs(store: Store, codebook: Codebook, since: str | None = None) -> dic
         "topics_grew": {t: {"before": t_before[t], "after": n} for t, n in t_after.items()
                         if t in t_before and n > t_before[t]},
         "counts": latest.get("counts", {}),
+        "passages": listed,
     }

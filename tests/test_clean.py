@@ -151,7 +151,8 @@ def test_no_redact_keeps_text(tmp_path):
 def test_pipeline_is_made_of_registered_components():
     nlp, name = build_pipeline("auto")
     assert nlp.pipe_names == ["ottext_normalise", "ottext_strip_boilerplate", "ottext_line_breaks",
-                              "ottext_trained_in_chunks", "ottext_redact", "ottext_mark_structure",
+                              "ottext_trained_in_chunks", "ottext_redact", "ottext_quoted_speech",
+                              "ottext_mark_structure",
                               "ottext_flag_low_content"]
     trained = [n for n, _ in nlp.get_pipe("ottext_trained_in_chunks").pipes]
     assert "ner" in trained and "parser" in trained and name.startswith("en_core_web_sm")

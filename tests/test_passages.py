@@ -76,3 +76,22 @@ def test_low_content_passages_are_kept_and_flagged(blank_cleaner):
 def test_whole_cleaning_pipeline_is_idempotent(blank_cleaner, text, kind):
     once = next(blank_cleaner.clean([Document(id="d", source="d.txt", kind=kind, text=text)])).text
     assert next(blank_cleaner.clean([Document(id="d", source="d.txt", kind=kind, text=once)])).text == once
+
+
+def test_transcript_header_becomes_metadata_and_quoted_question_keeps_its_sentence(blank_cleaner):
+    from ottext.ingest.transcript import take_header
+
+    raw = ("Interview transcript\nDate: 12 March 2024\nParticipant: P1\nInterviewer: Jane Smith\n"
+           "Role: Senior OT, adult social care\n12 March 2024\nLocation: Teams\nDuration: 45 minutes\n\n"
+           'Interviewer: How is it?\nP1: She said "why bother?" and left. It was hard.\nP1: Really hard.')
+    doc = take_header(Document(id="d", source="d.txt", kind="text", text=raw))
+    assert doc.metadata["participant"] == "P1" and doc.metadata["role"] == "Senior OT, adult social care"
+    assert doc.metadata["date"] == "12 March 2024" and doc.metadata["duration"] == "45 minutes"
+    assert doc.text.startswith("Interviewer: How is it?") and "Jane Smith" in doc.known_names
+    cleaned = next(blank_cleaner.clean([doc]))
+    assert cleaned.metadata["interviewer"] == "[PERSON_1]"
+    passages = segment("d", cleaned.text, cleaned.blocks, cleaned.sentences, unit="sentence")
+    assert [p.text for p in passages] == ['She said "why bother?" and left.', "It was hard.", "Really hard."]
+    assert all(cleaned.text[p.start:p.end] == p.text for p in passages)
+    article = "Date: 12 March 2024\nCouncils lack tools, a survey found."
+    assert take_header(Document(id="a", source="a.txt", kind="text", text=article)).text == article

@@ -79,5 +79,9 @@ def test_one_new_response_is_all_that_is_coded_and_diff_shows_it(demo_copy, tmp_
     diff = json.loads(res.stdout)
     assert diff["new_passages"] == 1 and diff["new_passages_by_code"]["registration"] == 1
     assert diff["code_counts"]["registration"]["after"] == diff["code_counts"]["registration"]["before"] + 1
+    [new] = diff["passages"]
+    assert new["document"] == "survey.csv" and "HCPC renewal fee" in new["text"] and "registration" in new["codes"]
+    plain = CliRunner().invoke(app, ["diff", "-p", str(tmp_path / "p")])
+    assert f"new {new['id']}  survey.csv  My HCPC renewal fee" in plain.stdout and "registration" in plain.stdout
     bad = CliRunner().invoke(app, ["diff", "-p", str(tmp_path / "p"), "--since", "nope"])
     assert bad.exit_code == 2 and "no finished run 'nope'" in bad.stderr

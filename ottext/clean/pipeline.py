@@ -20,6 +20,7 @@ import ottext.clean.chunked  # noqa: F401
 import ottext.clean.low_content  # noqa: F401
 import ottext.clean.normalise  # noqa: F401
 import ottext.clean.redact  # noqa: F401
+import ottext.clean.sentences  # noqa: F401
 import ottext.clean.structure  # noqa: F401
 from ottext.clean.redact import Redaction
 from ottext.clean.retokenize import remember_text, text_of
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = {
     "ottext_kind": None, "ottext_context": None, "ottext_known_names": None,
     "ottext_redactions": None, "ottext_removed": None, "ottext_blocks": None,
+    "ottext_sentences": None,
 }
 for _name, _default in EXTENSIONS.items():
     if not Doc.has_extension(_name):
@@ -93,6 +95,7 @@ def build_pipeline(model: str = "auto", redact: bool = True) -> tuple[Language, 
     nlp.add_pipe("ottext_trained_in_chunks").pipes = base
     if redact:
         nlp.add_pipe("ottext_redact", last=True)
+    nlp.add_pipe("ottext_quoted_speech", last=True)
     nlp.add_pipe("ottext_mark_structure", last=True)
     nlp.add_pipe("ottext_flag_low_content", last=True)
     return nlp, name
@@ -193,6 +196,8 @@ def _clean_chunk(documents: list[Document]) -> list[CleanedDocument]:
 
 
 def _sentences(doc: Doc) -> list[tuple[int, int]]:
+    if doc._.ottext_sentences is not None:
+        return list(doc._.ottext_sentences)
     if not doc.has_annotation("SENT_START"):
         return [(0, len(text_of(doc)))]
     return [(s.start_char, s.end_char) for s in doc.sents]

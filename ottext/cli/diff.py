@@ -39,6 +39,10 @@ def diff(
     for code in cb.ids:
         c = result["code_counts"][code]
         print(f"{code:<22}{result['new_passages_by_code'][code]:>6}{c['before']:>8}{c['after']:>7}")
+    for p in result["passages"]:
+        text = " ".join(p["text"].split())
+        short = text if len(text) <= 80 else text[:79] + "\u2026"
+        print(f"new {p['id']}  {p['document']}  {short!s}  [{', '.join(p['codes']) or 'no codes'}]")
     for t in result["topics_appeared"]:
         print(f"topic appeared: {t}")
     for t, v in result["topics_grew"].items():

@@ -21,6 +21,7 @@ from ottext.ingest.office import read_docx
 from ottext.ingest.pdf import read_pdf
 from ottext.ingest.survey import TableOptions, read_csv, read_xlsx
 from ottext.ingest.text import read_text
+from ottext.ingest.transcript import take_header
 
 __all__ = [
     "Document", "IngestOptions", "InputFile", "ReadResult", "SUPPORTED", "TableOptions",
@@ -135,17 +136,26 @@ def read_file(item: InputFile, data: bytes, options: IngestOptions | None = None
     _refuse_if_over_limit(path, len(data), options)
     if not data:
         raise IngestError(Errors.E003, file=path)
-    if suffix in (".txt", ".md"):
-        return read_text(path, data, item.source)
-    if suffix == ".docx":
-        return read_docx(path, data, item.source)
-    if suffix == ".pdf":
-        return read_pdf(path, data, item.source)
+    if suffix in PROSE:
+        result = _read_prose(item, data)
+        for document in result.documents:
+            take_header(document)
+        return result
     if suffix == ".csv":
         return read_csv(path, data, item.source, options.table)
     if suffix == ".xlsx":
         return read_xlsx(path, data, item.source, options.table)
     return read_jsonl(path, data, item.source)
+
+
+def _read_prose(item: InputFile, data: bytes) -> ReadResult:
+    """A prose file (text, Markdown, Word, PDF): one document."""
+    path, suffix = item.path, item.path.suffix.lower()
+    if suffix in (".txt", ".md"):
+        return read_text(path, data, item.source)
+    if suffix == ".docx":
+        return read_docx(path, data, item.source)
+    return read_pdf(path, data, item.source)
 
 
 def check_size(path: Path, options: IngestOptions) -> None:
