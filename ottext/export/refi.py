@@ -140,6 +140,23 @@ def _source_name(row: dict) -> str:
     return " – ".join(p for p in parts if p)
 
 
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+NAME_CHARS = 120
+
+
+def file_safe_name(name: str) -> str:
+    """``name`` usable as a file name on Windows, macOS and Linux (QualCoder makes files of source
+    names): no ``<>:"/\\|?*`` or control characters, no trailing dot or space, not a reserved
+    device name (CON, NUL, COM1 ...), at most NAME_CHARS characters, never empty."""
+    safe = " ".join(_UNSAFE.sub(" ", name).split())[:NAME_CHARS].rstrip(". ")
+    if not safe:
+        return "source"
+    if safe.split(".")[0].strip().upper() in _RESERVED:
+        safe = f"_{safe}"
+    return safe
+
+
 def _first_words(text: str) -> str:
     words = text.split()
     return " ".join(words[:NAME_WORDS]) + (" …" if len(words) > NAME_WORDS else "")
@@ -193,11 +210,12 @@ def write_qdpx(store: Store, codebook: Codebook, path: str | Path, project_name:
             sguid = guid("source", row["id"])
             text = row["text"]
             _zip_write(zf, f"sources/{sguid}.txt", text.encode("utf-8"))
-            name, n = _source_name(row), 1
-            while name in used_names:
+            base = file_safe_name(_source_name(row))
+            name, n = base, 1
+            while name.casefold() in used_names:  # Windows and macOS file names ignore case
                 n += 1
-                name = f"{_source_name(row)} ({n})"
-            used_names.add(name)
+                name = f"{base} ({n})"
+            used_names.add(name.casefold())
             meta = {str(k): str(v) for k, v in json.loads(row["metadata"] or "{}").items() if v not in (None, "")}
             wanted = selections.get(row["id"], [])
             good = [sel for sel in wanted if text[sel.start:sel.end] == sel.text]
