@@ -252,6 +252,11 @@ def _project_xml(codebook: Codebook, sources: list[_Source], users: dict[str, st
         vars_el = sub(root, "Variables")
         for key, vguid in variables.items():
             sub(vars_el, "Variable", guid=vguid, name=_x(key), typeOfVariable="Text")
+    # Each respondent is a named Case listing its documents as SourceRefs: the schema's form, read by
+    # NVivo, ATLAS.ti and MAXQDA. QualCoder's importer reads SourceRefs only in unnamed Cases (as file
+    # variables), so its cases arrive without documents. The one form it links (a CodeBook Code with
+    # the Case's GUID, coding whole documents) would put a code per respondent into every other tool's
+    # codebook, so it is not written; the README's REFI-QDA paragraph states the limit.
     cases = _cases(sources)
     if cases:
         cases_el = sub(root, "Cases")
