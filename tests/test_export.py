@@ -123,3 +123,22 @@ def test_export_cli_and_its_errors(project, tmp_path):
     assert bad.exit_code == 2 and "--format must be one of" in bad.stderr
     missing = runner.invoke(app, ["export", "-p", str(tmp_path / "nope"), "-f", "csv", "-o", str(tmp_path / "y.csv")])
     assert missing.exit_code == 1 and "no project here" in missing.stderr
+
+
+def test_formula_guard_leaves_dashes_and_negative_numbers(project):
+    from ottext.export.files import safe_cell
+
+    assert [safe_cell(v) for v in ("-", "-3", "-2.5", "- not much")] == ["-", "-3", "-2.5", "'- not much"]
+    assert [safe_cell(v) for v in ("=SUM(A1)", "+44 20 7946", "-1+2", "@x", "\tx", "\rx")] == [
+        "'=SUM(A1)", "'+44 20 7946", "'-1+2", "'@x", "'\tx", "'\rx"]
+
+
+def test_xlsx_frozen_header_and_autofilter(project):
+    from openpyxl import load_workbook
+
+    with Store(project / "p") as store:
+        write_coded(store, load_codebook(), project / "frozen.xlsx", "xlsx", "wide")
+    book = load_workbook(project / "frozen.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"

@@ -101,7 +101,7 @@ def test_a_new_metadata_column_rewrites_the_header(grown):
     _survey(survey, 110, extra_column=True)
     run_project([survey], project, OPTIONS)
     header = (project / "exports" / "passages.csv").read_text(encoding="utf-8").splitlines()[0]
-    assert header.endswith(",team")
+    assert header.startswith("passage_id,document,") and header.endswith(",meta:team")
     assert {name: data for name, (data, _) in _files(project).items()} == _full_write(project)
 
 

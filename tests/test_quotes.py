@@ -116,3 +116,13 @@ def test_quotes_cli_says_why_fewer_came_back(tmp_path):
         f"4 quotes for registration -> {pack} (1 more passage had the code but was under the 15-word minimum)")
     assert quotes("--n", "2", "--where", "role=OT team manager") == (
         f"1 quote for registration -> {pack} (no other passage had the code and matched --where)")
+
+
+def test_context_note_says_asked_only_for_questions():
+    from ottext.export.quotes import context_note
+
+    assert context_note("comments") == " (column: comments)"
+    assert context_note("Any other comments (optional)") == " (column: Any other comments (optional))"
+    assert context_note("What helps?") == " (asked: What helps?)"
+    assert context_note("How do you manage your caseload") == " (asked: How do you manage your caseload)"
+    assert context_note(None) == "" and context_note("") == ""

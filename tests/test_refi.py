@@ -222,3 +222,19 @@ def test_guids_are_the_name_based_uuid5_of_kind_and_key():
 
     for kind, key in [("source", "abc123"), ("selection", "é 東京 🙂"), ("code", ""), ("case", "s.csv\x1fR1")]:
         assert guid(kind, key) == str(uuid.uuid5(GUID_NAMESPACE, f"{kind}:{key}")).upper()
+
+
+def test_source_names_are_file_safe_and_unique(qdpx):
+    names = [s.get("name") for s in _qde(qdpx).iterfind("p:Sources/p:TextSource", NS)]
+    assert any("What gets in the way" in n for n in names)
+    for name in names:
+        assert not set('<>:"/\\|?*') & set(name) and name == name.rstrip(". ") and name.isprintable(), name
+    assert len({n.casefold() for n in names}) == len(names)
+
+
+def test_file_safe_name_reserved_control_and_empty():
+    from ottext.export.refi import file_safe_name
+
+    assert file_safe_name("CON") == "_CON" and file_safe_name("nul.txt") == "_nul.txt"
+    assert file_safe_name("a\x01b?") == "a b" and file_safe_name("...") == "source"
+    assert file_safe_name('s.csv – R1 – Why? <a|b>*: "c"/d\\e.') == "s.csv – R1 – Why a b c d e"

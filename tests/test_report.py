@@ -71,3 +71,15 @@ def test_chromium_renders_the_charts(report_html, tmp_path):
     dom = subprocess.run(flags + ["--dump-dom", report_html.as_uri()], check=True, capture_output=True,
                          text=True, timeout=120).stdout
     assert dom.count("<svg") == 3 and dom.count('class="bar"') == 13 and dom.count('class="cell"') >= 13 * 13
+
+
+def test_report_counts_respondents_and_documents_apart(project, report_html):
+    from ottext.report import _who
+
+    with Store(project / "p") as store:
+        data = report_data(store, load_codebook())
+    assert data["survey_respondents"] == data["respondents"] and data["other_documents"] == 0
+    html = report_html.read_text()
+    assert f"from {data['respondents']} respondents;" in html and "respondents or documents" not in html
+    assert _who({"survey_respondents": 0, "other_documents": 3}) == "3 documents"
+    assert _who({"survey_respondents": 152, "other_documents": 1}) == "152 respondents and 1 document"

@@ -31,7 +31,7 @@ class Coded:
 
 
 def read_passages(path: Path) -> tuple[list[PassageIn], list[str]]:
-    """Passages from a ``.jsonl`` or ``.csv`` (``id``, ``text``, optional ``context``); bad lines
+    """Passages from a ``.jsonl`` or ``.csv`` (``id`` or ``passage_id``, ``text``, optional ``context``); bad lines
     are skipped with a warning naming the file and line."""
     text = decode_text(path.read_bytes(), path)
     items: list[PassageIn] = []
@@ -46,7 +46,8 @@ def read_passages(path: Path) -> tuple[list[PassageIn], list[str]]:
             if not body:
                 warnings.append(Errors.format(Errors.W101, file=path, line=n, detail="empty 'text'"))
                 continue
-            items.append(PassageIn(str(row.get("id") or f"line{n}"), body, (row.get("context") or "").strip()))
+            pid = row.get("id") or row.get("passage_id") or f"line{n}"
+            items.append(PassageIn(str(pid), body, (row.get("context") or "").strip()))
     else:
         from ottext.ingest.jsonl import json_objects
 

@@ -115,7 +115,8 @@ def _xlsx(path: Path, columns: list[str], rows: list[list], codebook: Codebook) 
     from ottext.export.xlsx import Sheet, rows_xml, write_xlsx
 
     body = rows_xml(([safe_cell(v) for v in row] for row in rows), 2)
-    write_xlsx(path, [Sheet("coded excerpts", [rows_xml([columns], 1), body]), _codebook_sheet(codebook)])
+    sheet = Sheet("coded excerpts", [rows_xml([columns], 1), body], (len(columns), len(rows) + 1))
+    write_xlsx(path, [sheet, _codebook_sheet(codebook)])
 
 
 def _codebook_sheet(codebook: Codebook):
@@ -124,7 +125,7 @@ def _codebook_sheet(codebook: Codebook):
     rows = [["id", "name", "group", "number", "parent", "definition"]]
     rows += [[safe_cell(v) for v in (c.id, c.name, c.group, c.number, c.parent or "", c.definition)]
              for c in codebook.codes]
-    return Sheet("codebook", [rows_xml(rows, 1)])
+    return Sheet("codebook", [rows_xml(rows, 1)], (len(rows[0]), len(rows)))
 
 
 def grow_coded_xlsx(store: Store, codebook: Codebook, path: Path, rows_file: Path, since: int | None = None,
@@ -140,7 +141,8 @@ def grow_coded_xlsx(store: Store, codebook: Codebook, path: Path, rows_file: Pat
     count = count if append else 0
     with opened(rows_file, append, encoding="utf-8") as fh:
         fh.write(rows_xml(([safe_cell(v) for v in row] for row in rows), count + 2))
-    write_xlsx(path, [Sheet("coded excerpts", [rows_xml([header], 1), rows_file]), _codebook_sheet(codebook)])
+    sheet = Sheet("coded excerpts", [rows_xml([header], 1), rows_file], (len(header), count + len(rows) + 1))
+    write_xlsx(path, [sheet, _codebook_sheet(codebook)])
     return _meta_columns(header), count + len(rows)
 
 

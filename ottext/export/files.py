@@ -68,11 +68,15 @@ def xml_text(value: str) -> str:
     return XML_ILLEGAL_RE.sub("", value)
 
 
+_INERT = re.compile(r"-(\d+(\.\d*)?|\.\d+)?")  # a lone "-" or a negative number: never a formula
+
+
 def safe_cell(value: object) -> object:
-    """A spreadsheet cell that cannot run as a formula (text starting with = + - @ gets a quote)
-    and that XML can hold (U+FFFE, U+FFFF and control characters are dropped)."""
+    """A spreadsheet cell that cannot run as a formula (text starting with = + - @, tab or CR gets
+    a quote, except a lone "-" or a negative number like "-3") and that XML can hold (U+FFFE,
+    U+FFFF and control characters are dropped)."""
     if isinstance(value, str):
         value = xml_text(value)
-        if value.startswith(FORMULA_START):
+        if value.startswith(FORMULA_START) and not _INERT.fullmatch(value):
             return "'" + value
     return value

@@ -28,6 +28,21 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'\[(])")
 ATTRIBUTION_KEYS = ("role", "job title", "region", "service", "team")
 
 
+_QUESTION_WORDS = frozenset({
+    "what", "why", "how", "when", "where", "who", "whom", "whose", "which", "whether", "is", "are", "was", "were",
+    "do", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "have", "has", "had"})
+
+
+def context_note(context: str | None) -> str:
+    """' (asked: ...)' for a question, ' (column: ...)' for any other column header, '' for none."""
+    if not context:
+        return ""
+    words = context.strip().split()
+    first = words[0].lower().strip("\"'([“‘") if words else ""
+    question = context.rstrip().endswith("?") or first in _QUESTION_WORDS
+    return f" ({'asked' if question else 'column'}: {context})"
+
+
 @dataclass
 class Quote:
     passage_id: str
@@ -187,14 +202,15 @@ def write_quotes(quotes: list[Quote], codebook: Codebook, code: str, path: Path,
     elif fmt == "md":
         lines = [f"# Quotes: {md_escape(title)}", "", f"_{md_escape(codebook[code].definition)}_", ""]
         for q in quotes:
-            asked = f" (asked: {md_escape(q.context)})" if q.context else ""
+            asked = md_escape(context_note(q.context))
             lines += [*(f"> {line}" for line in md_escape(q.text).splitlines() or [""]), ">",
                       f"> \u2014 {md_escape(q.attribution)}{asked}", ""]
         with atomic_write(path, encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
     elif fmt == "html":
         items = "".join(f"<blockquote><p>{html.escape(q.text)}</p><footer>\u2014 {html.escape(q.attribution)}"
-                        + (f" <span class='ctx'>(asked: {html.escape(q.context)})</span>" if q.context else "")
+                        + (f" <span class='ctx'>{html.escape(context_note(q.context).strip())}</span>"
+                           if q.context else "")
                         + "</footer></blockquote>" for q in quotes)
         page = (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}</title>"
                 "<style>body{font-family:sans-serif;max-width:46em;margin:2em auto}blockquote{border-left:4px solid"
@@ -212,6 +228,6 @@ def write_quotes(quotes: list[Quote], codebook: Codebook, code: str, path: Path,
         document.add_paragraph(codebook[code].definition).italic = True
         for q in quotes:
             document.add_paragraph(q.text, style="Quote")
-            document.add_paragraph("\u2014 " + q.attribution + (f" (asked: {q.context})" if q.context else ""))
+            document.add_paragraph("\u2014 " + q.attribution + context_note(q.context))
         with atomic_write(path, mode="wb") as fh:
             document.save(fh)

@@ -140,6 +140,23 @@ def _source_name(row: dict) -> str:
     return " – ".join(p for p in parts if p)
 
 
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+NAME_CHARS = 120
+
+
+def file_safe_name(name: str) -> str:
+    """``name`` usable as a file name on Windows, macOS and Linux (QualCoder makes files of source
+    names): no ``<>:"/\\|?*`` or control characters, no trailing dot or space, not a reserved
+    device name (CON, NUL, COM1 ...), at most NAME_CHARS characters, never empty."""
+    safe = " ".join(_UNSAFE.sub(" ", name).split())[:NAME_CHARS].rstrip(". ")
+    if not safe:
+        return "source"
+    if safe.split(".")[0].strip().upper() in _RESERVED:
+        safe = f"_{safe}"
+    return safe
+
+
 def _first_words(text: str) -> str:
     words = text.split()
     return " ".join(words[:NAME_WORDS]) + (" …" if len(words) > NAME_WORDS else "")
@@ -193,11 +210,12 @@ def write_qdpx(store: Store, codebook: Codebook, path: str | Path, project_name:
             sguid = guid("source", row["id"])
             text = row["text"]
             _zip_write(zf, f"sources/{sguid}.txt", text.encode("utf-8"))
-            name, n = _source_name(row), 1
-            while name in used_names:
+            base = file_safe_name(_source_name(row))
+            name, n = base, 1
+            while name.casefold() in used_names:  # Windows and macOS file names ignore case
                 n += 1
-                name = f"{_source_name(row)} ({n})"
-            used_names.add(name)
+                name = f"{base} ({n})"
+            used_names.add(name.casefold())
             meta = {str(k): str(v) for k, v in json.loads(row["metadata"] or "{}").items() if v not in (None, "")}
             wanted = selections.get(row["id"], [])
             good = [sel for sel in wanted if text[sel.start:sel.end] == sel.text]
@@ -234,6 +252,11 @@ def _project_xml(codebook: Codebook, sources: list[_Source], users: dict[str, st
         vars_el = sub(root, "Variables")
         for key, vguid in variables.items():
             sub(vars_el, "Variable", guid=vguid, name=_x(key), typeOfVariable="Text")
+    # Each respondent is a named Case listing its documents as SourceRefs: the schema's form, read by
+    # NVivo, ATLAS.ti and MAXQDA. QualCoder's importer reads SourceRefs only in unnamed Cases (as file
+    # variables), so its cases arrive without documents. The one form it links (a CodeBook Code with
+    # the Case's GUID, coding whole documents) would put a code per respondent into every other tool's
+    # codebook, so it is not written; the README's REFI-QDA paragraph states the limit.
     cases = _cases(sources)
     if cases:
         cases_el = sub(root, "Cases")

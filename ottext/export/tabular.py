@@ -36,6 +36,11 @@ def passage_rows(store: Store, since: int | None = None) -> tuple[list[dict], li
     return rows, list(meta_cols)
 
 
+def csv_header(meta_cols: list[str]) -> list[str]:
+    """The ``passages.csv`` header, named as in ``coded_long.csv``: ``passage_id`` and ``meta:<key>``."""
+    return ["passage_id", *BASE_COLUMNS[1:]] + [f"meta:{c}" for c in meta_cols]
+
+
 def export_paths(out_dir: Path, topics: bool = False) -> dict[str, Path]:
     """Where the main job's exports go."""
     paths = {"csv": out_dir / "passages.csv", "jsonl": out_dir / "passages.jsonl",
@@ -62,7 +67,7 @@ def write_passages(store: Store, out_dir: Path, since: int | None = None,
     with opened(paths["csv"], since is not None, newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         if since is None:
-            writer.writerow(BASE_COLUMNS + meta_cols)
+            writer.writerow(csv_header(meta_cols))
         for row in rows:
             writer.writerow([_flat(row[c]) if c in ("codes", "scores") else safe_cell(row[c]) for c in BASE_COLUMNS]
                             + [safe_cell(row["metadata"].get(c, "")) for c in meta_cols])

@@ -46,6 +46,16 @@ class Sheet:
 
     name: str
     parts: list[str | Path]
+    table: tuple[int, int] | None = None  # (columns, rows with the header): freeze row 1, autofilter it
+
+
+def _table_xml(table: tuple[int, int] | None) -> tuple[str, str]:
+    """The frozen-header <sheetViews> (before <sheetData>) and <autoFilter> (after it) of a table sheet."""
+    if table is None or table[0] < 1:
+        return "", ""
+    views = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft"'
+             ' state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>')
+    return views, f'<autoFilter ref="A1:{column_letter(table[0])}{max(table[1], 1)}"/>'
 
 
 def column_letter(index: int) -> str:
@@ -194,7 +204,8 @@ def write_xlsx(path: Path | str, sheets: list[Sheet]) -> None:
             size = sum(4 * len(p) if isinstance(p, str) else os.path.getsize(p) for p in sheet.parts)  # at most
             big = size > 0.9 * zipfile.ZIP64_LIMIT  # a member past 2 GiB needs zip64
             with zf.open(_entry(f"xl/worksheets/sheet{i}.xml"), "w", force_zip64=big) as out:
-                out.write(f'{_HEAD}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+                views, autofilter = _table_xml(sheet.table)
+                out.write(f'{_HEAD}<worksheet xmlns="{_MAIN}">{views}<sheetData>'.encode())
                 for part in sheet.parts:
                     if isinstance(part, str):
                         for start in range(0, len(part), _BLOCK):
@@ -202,4 +213,4 @@ def write_xlsx(path: Path | str, sheets: list[Sheet]) -> None:
                     else:
                         with open(part, "rb") as src:
                             shutil.copyfileobj(src, out, _BLOCK)
-                out.write(b"</sheetData></worksheet>")
+                out.write(f"</sheetData>{autofilter}</worksheet>".encode())

@@ -18,6 +18,7 @@ import numpy as np
 from ottext.codebook import Codebook
 from ottext.embed import Embedder
 from ottext.export.files import atomic_write
+from ottext.export.quotes import context_note
 from ottext.report.charts import bar_chart, heatmap
 from ottext.store import Store
 
@@ -34,6 +35,13 @@ svg .lbl{font-size:12px}svg .val,svg .num{font-size:11px}svg .ttl{font-size:14px
 """
 
 
+def _who(data: dict) -> str:
+    """'152 respondents', '3 documents' or both: survey respondents and other documents counted apart."""
+    parts = [f"{n} {word}{'' if n == 1 else 's'}" for n, word in
+             ((data["survey_respondents"], "respondent"), (data["other_documents"], "document")) if n]
+    return " and ".join(parts) or "0 respondents"
+
+
 def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict:
     """Everything the report shows, as plain data (tested separately from the HTML)."""
     from ottext.export.view import coded_view
@@ -41,6 +49,8 @@ def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict
     view = coded_view(store, codebook)
     per_code = {}
     n_people = int(np.unique(view.person).size)
+    keys = [view.people[i] for i in np.unique(view.person).tolist()]
+    surveyed = sum("#" in k for k in keys)  # person_key: source#respondent for a survey row
     for j, code in enumerate(view.code_ids):
         hits = view.codes[:, j]
         who = int(np.unique(view.person[hits]).size)
@@ -63,6 +73,7 @@ def report_data(store: Store, codebook: Codebook, by: str | None = None) -> dict
             by_group[g] = {c: round(np.unique(view.person[members & view.codes[:, j]]).size / people.size, 3)
                            for j, c in enumerate(view.code_ids)}
     return {"passages": int(len(view.ids)), "respondents": n_people, "per_code": per_code,
+            "survey_respondents": surveyed, "other_documents": n_people - surveyed,
             "cooccurrence": co, "by": by, "by_group": by_group, "group_sizes": group_sizes,
             "model_versions": sorted({view.versions[i] for i in np.unique(view.version)}),
             "documents": store.counts()["documents"]}
@@ -91,7 +102,7 @@ def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = N
     out = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
            f"<style>{CSS}</style></head><body><h1>{escape(title)}</h1>",
            f"<p class='meta'>{data['documents']} documents; {data['passages']} coded passages from "
-           f"{data['respondents']} respondents or documents; model {escape(', '.join(data['model_versions']))}; "
+           f"{_who(data)}; model {escape(', '.join(data['model_versions']))}; "
            f"written {datetime.now(UTC).strftime('%d %B %Y')}.</p>",
            "<h2 id='summary'>Summary by standard and theme</h2><table><tr><th>code</th><th>name</th>"
            "<th>passages</th><th>respondents</th><th>share of respondents</th><th>health-check score</th></tr>"]
@@ -137,7 +148,7 @@ def build_report(store: Store, codebook: Codebook, embedder: Embedder | None = N
             if not chosen:
                 out.append("<p class='meta'>No quote of readable length.</p>")
             for q in chosen:
-                asked = f" (asked: {escape(q.context)})" if q.context else ""
+                asked = escape(context_note(q.context))
                 out.append(f"<blockquote><p>{escape(q.text)}</p><footer>\u2014 {escape(q.attribution)}{asked}"
                            "</footer></blockquote>")
     out.append("</body></html>\n")
