@@ -74,6 +74,13 @@ def remember_export_options(store: Store, *, topics: bool, coded: bool, likert_m
         "codebook": str(Path(codebook).resolve()) if codebook else None}))
 
 
+def remembered_likert_map(store: Store) -> Path | None:
+    """The Likert map the last run exported with, if it still exists."""
+    saved = json.loads(store.get_meta(EXPORT_OPTIONS_KEY) or "{}")
+    likert = Path(saved["likert_map"]) if saved.get("likert_map") else None
+    return likert if likert is not None and likert.is_file() else None
+
+
 def _remove_models_trained_on(folder: Path, passage_ids: set[str], result: ForgetResult) -> None:
     """A model retrained with this project's reviews keeps its training passages (for
     explanations) and has learned from them: if the forgotten passages are among them it goes."""
@@ -116,9 +123,7 @@ def _rewrite_exports(store: Store, out_dir: Path, result: ForgetResult) -> None:
     saved = json.loads(store.get_meta(EXPORT_OPTIONS_KEY) or "{}")
     topics = saved.get("topics", bool(store.topics()))
     coded = saved.get("coded", bool(store.codings_by_passage()))
-    likert = Path(saved["likert_map"]) if saved.get("likert_map") else None
-    if likert is not None and not likert.is_file():
-        likert = None
+    likert = remembered_likert_map(store)
     codebook = load_codebook(Path(saved["codebook"]) if saved.get("codebook") else None)
     embedder = _embedder(store) if coded else None
     store.set_meta(EXPORT_STATE_KEY, "")  # force a rewrite

@@ -83,3 +83,19 @@ def test_report_counts_respondents_and_documents_apart(project, report_html):
     assert f"from {data['respondents']} respondents;" in html and "respondents or documents" not in html
     assert _who({"survey_respondents": 0, "other_documents": 3}) == "3 documents"
     assert _who({"survey_respondents": 152, "other_documents": 1}) == "152 respondents and 1 document"
+
+
+def test_report_keeps_the_health_check_scores_the_run_showed(tmp_path, project):
+    """`ottext report` with no --survey/--map uses the Likert map the last run exported with."""
+    from typer.testing import CliRunner
+
+    from ottext.cli import app
+
+    with_map = tmp_path / "with_map"
+    run_project([DEMO / "health_check_survey.csv"], with_map,
+                RunOptions(model="blank", topics=False, likert_map=DEMO / "likert_map.yaml"))
+    for folder, scored in ((with_map, True), (project / "p", False)):
+        out = tmp_path / f"{folder.name}.html"
+        res = CliRunner().invoke(app, ["report", "-p", str(folder), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        assert ("<span class='band-" in out.read_text(encoding="utf-8")) is scored

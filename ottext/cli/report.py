@@ -13,7 +13,8 @@ from ottext.errors import OttextError
 def report(
     project: Path = typer.Option(Path("ottext-project"), "--project", "-p", help="Project folder."),
     out: Path = typer.Option(None, "--out", "-o", help="HTML file (default exports/report.html)."),
-    survey: Path = typer.Option(None, "--survey", help="Survey export with Likert columns, for health-check scores."),
+    survey: Path = typer.Option(None, "--survey", help="Survey export with Likert columns, for health-check scores "
+                                "(default: the Likert map the last run used, if any)."),
     map_file: Path = typer.Option(None, "--map", help="YAML naming the Likert columns of each standard."),
     by: str = typer.Option(None, "--by", help="Metadata column to break codes down by (default: role)."),
     title: str = typer.Option("ottext report", "--title", help="Report title."),
@@ -22,6 +23,7 @@ def report(
     """Write the HTML report: summary, charts, co-occurrence, codes by group, topics, quotes."""
     from ottext.codebook import load_codebook
     from ottext.embed import project_embedder
+    from ottext.forget import remembered_likert_map
     from ottext.report import build_report, write_report
     from ottext.store import Store
 
@@ -32,12 +34,14 @@ def report(
     try:
         cb = load_codebook(codebook)
         scores = None
-        if survey is not None:
-            from ottext.scores import health_check_scores
+        from ottext.scores import health_check_scores
 
+        if survey is not None:
             scores = health_check_scores(survey, map_file, cb.ids)
         with Store(project) as store:
             before_writing(store, target)
+            if survey is None and (remembered := remembered_likert_map(store)) is not None:
+                scores = health_check_scores(None, remembered, cb.ids)  # what the last run's report showed
             html_text = build_report(store, cb, project_embedder(store), scores, by, title)
         write_report(target, html_text)
     except OttextError as exc:
