@@ -85,6 +85,9 @@ class Errors:
     E412 = "{file}: arrays do not match the model (unexpected: {unexpected}; missing: {missing})"
     E413 = "{file}: array '{name}' {problem}; the model folder is damaged or was edited"
     E414 = "{file}: file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit for a model file"
+    E415 = ("{file}: reader runtime {runtime!r} is not known (known: {known}); set OTTEXT_READER_RUNTIME "
+            "to one of them")
+    E416 = "{file}: reader runtime 'onnx-int8' needs the onnxruntime and onnx packages, which are not installed"
     # REFI-QDA exchange (E5xx)
     E501 = "{file}: not a readable REFI-QDA file ({detail})"
     E502 = ("{file}: not a REFI-QDA codebook (root element <{root}>; expected a .qdc <CodeBook>"

@@ -10,6 +10,7 @@ import pytest
 from test_classify import TINY, tiny_codebook
 
 from ottext.classify.reader import FineTunedReader
+from ottext.errors import OttextError
 
 pytest.importorskip("onnxruntime")
 from ottext.embed import ort  # noqa: E402
@@ -78,5 +79,21 @@ def test_unknown_reader_runtime_is_refused():
     cb = tiny_codebook()
     reader = FineTunedReader(len(cb))
     reader.head_w_ = reader.head_b_ = object()  # looks fitted; the runtime is checked first
-    with pytest.raises(ValueError, match="unknown reader runtime 'cuda' \\(known: onnx-int8, torch\\)"):
+    with pytest.raises(OttextError, match=r"reader runtime 'cuda' is not known \(known: onnx-int8, torch\); "
+                                          r"set OTTEXT_READER_RUNTIME"):
         reader.predict_proba(["x"], runtime="cuda")
+
+
+def test_unknown_runtime_in_the_environment_is_one_line_from_the_cli(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ottext.cli import app
+
+    monkeypatch.setenv("OTTEXT_READER_RUNTIME", "gpu")
+    src = tmp_path / "in.csv"
+    src.write_text("id,text\n1,My supervision gets cancelled every month\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["code", str(src), "--out", str(tmp_path / "out.jsonl")])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.stderr.strip().splitlines() == ["ottext: $OTTEXT_READER_RUNTIME: reader runtime 'gpu' is not known "
+                                               "(known: onnx-int8, torch); set OTTEXT_READER_RUNTIME to one of them"]
+    assert not (tmp_path / "out.jsonl").exists()
