@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,8 @@ def _export(encoder, path: Path, precision: str = "int8") -> None:
     dynamic = {name: {v: k for k, v in axes.items()} for name in ("ids", "types", "mask", "pool")}
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "fp32.onnx"
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the exporter's deprecation and tracer notes are not the user's
             torch.onnx.export(Graph(), (ids, types, mask, mask), str(plain), input_names=list(dynamic),
                               output_names=["pooled"], dynamic_axes={**dynamic, "pooled": {0: "b"}},
                               opset_version=17, dynamo=False)
