@@ -381,12 +381,13 @@ def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, 
     from ottext.classify.persist import load_model
 
     clf, meta = load_model(model_dir, codebook, embedder)
-    if clf.embedder is not embedder:  # the model reads with the embedder it was trained on: cache and count it too
+    own = clf.embedder is not embedder  # the model reads with the embedder it was trained on: cache and count it too
+    if own:
         clf.embedder = CachedEmbedder(clf.embedder, store)
     for start in range(0, len(todo), CODE_CHUNK):  # each chunk commits: a killed run loses one chunk at most
         chunk = todo[start:start + CODE_CHUNK]
         coded = code_passages(clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk])
         store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], meta["version"], run_id)
         summary.passages_coded += len(coded)
-    if clf.embedder is not embedder:
+    if own:
         summary.passages_embedded += clf.embedder.embedded_

@@ -182,13 +182,12 @@ class FineTunedReader:
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 32,
                       runtime: str | None = None) -> np.ndarray:
         """Scores in [0, 1], one column per code (uncalibrated sigmoid outputs). ``runtime`` is
-        ``"torch"`` or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by default the reader's
-        ``runtime`` attribute if set, else ``default_runtime()``."""
+        ``"torch"`` or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by default ``default_runtime()``."""
         import torch
 
         self._check_fitted()
         contexts = contexts or [""] * len(texts)
-        runtime = runtime or getattr(self, "runtime", None) or default_runtime()
+        runtime = runtime or default_runtime()
         if runtime not in RUNTIMES:
             raise OttextError(Errors.E415, file="$OTTEXT_READER_RUNTIME", runtime=runtime, known=", ".join(RUNTIMES))
         encoder = self.encoder_

@@ -38,12 +38,12 @@ def cache_dir() -> Path:
     return Path(base) / "onnx"
 
 
-def weights_key(weights: dict, config: dict, precision: str = "int8") -> str:
+def weights_key(weights: dict, config: dict) -> str:
     """A hash of the encoder's tensors (names, shapes, values), its config and the export settings."""
     import onnxruntime
     import torch
 
-    h = hashlib.sha256(f"ottext-ort-{FORMAT}-{precision}-pc-rr|{torch.__version__}|{onnxruntime.__version__}|".encode())
+    h = hashlib.sha256(f"ottext-ort-{FORMAT}-int8-pc-rr|{torch.__version__}|{onnxruntime.__version__}|".encode())
     h.update(repr(sorted((k, v) for k, v in config.items() if isinstance(v, int | float | str))).encode())
     for name in sorted(weights):
         t = weights[name].detach().to(torch.float32).contiguous()
@@ -52,9 +52,8 @@ def weights_key(weights: dict, config: dict, precision: str = "int8") -> str:
     return h.hexdigest()[:24]
 
 
-def _export(encoder, path: Path, precision: str = "int8") -> None:
-    """Write the graph, its matrix weights int8 unless ``precision`` is ``fp32``:
-    (ids, types, mask, pool) -> the mean of the token vectors under ``pool``."""
+def _export(encoder, path: Path) -> None:
+    """Write the int8 graph: (ids, types, mask, pool) -> the mean of the token vectors under ``pool``."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -85,27 +84,23 @@ def _export(encoder, path: Path, precision: str = "int8") -> None:
             torch.onnx.export(Graph(), (ids, types, mask, mask), str(plain), input_names=list(dynamic),
                               output_names=["pooled"], dynamic_axes={**dynamic, "pooled": {0: "b"}},
                               opset_version=17, dynamo=False)
-        if precision == "fp32":
-            os.replace(plain, path)
-        else:
-            quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8, per_channel=True,
-                             reduce_range=True)
+        quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
 
 
 class OrtEncoder:
     """Mean-pooled token vectors of a BERT encoder, computed by ONNX Runtime on int8 weights."""
 
-    def __init__(self, encoder, threads: int = 2, cache: Path | None = None, precision: str = "int8") -> None:
+    def __init__(self, encoder, threads: int = 2, cache: Path | None = None) -> None:
         import onnxruntime as ort
 
         self.tokenizer = encoder.tokenizer
         folder = cache or cache_dir()
-        path = folder / f"bert-{precision}-{weights_key(encoder.weights, encoder.config, precision)}.onnx"
+        path = folder / f"bert-int8-{weights_key(encoder.weights, encoder.config)}.onnx"
         if not path.exists():
             folder.mkdir(parents=True, exist_ok=True)
             part = path.with_suffix(f".{os.getpid()}.part")
             try:
-                _export(encoder, part, precision)
+                _export(encoder, part)
                 os.replace(part, path)
             finally:
                 part.unlink(missing_ok=True)
