@@ -106,3 +106,38 @@ def test_an_edited_reader_config_is_refused(fitted, tmp_path, key, value):
     (tmp_path / "reader.json").write_text(json.dumps(config))
     with pytest.raises(OttextError, match=key):
         FineTunedReader.load(tmp_path, len(cb))
+
+
+def test_reading_matrix_is_the_share_of_two_blind_readings(tmp_path):
+    from ottext.classify.data import Labelled, reading_matrix
+
+    cb = tiny_codebook()
+    a, b = cb.ids[0], cb.ids[1]
+    (tmp_path / "x_first.jsonl").write_text(json.dumps({"id": "x-1", "codes": [a, b]}) + "\n")
+    (tmp_path / "x_second.jsonl").write_text(json.dumps({"id": "x-1", "codes": [a]}) + "\n")
+    items = [Labelled("x-1", "t", codes=[a]), Labelled("reviewed-1", "t", codes=[b])]
+    got = reading_matrix(items, cb, tmp_path)
+    assert got[0].tolist() == [1.0, 0.5, 0.0]  # both readers gave a, one gave b
+    assert got[1].tolist() == [0.0, 1.0, 0.0]  # no readings: its own codes
+
+
+def test_soft_reader_targets_mix_the_codes_with_the_readings(fake_embedder):
+    cb = tiny_codebook()
+    clf = CodeClassifier(cb, embedder=fake_embedder, reader_weight=0.5, reader_soft=0.5)
+    y = np.array([[1, 0, 0], [0, 1, 0]])
+    readings = np.array([[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]])
+    assert clf._reader_target(y, readings).tolist() == [[0.75, 0.25, 0.0], [0.0, 1.0, 0.0]]
+    assert clf._reader_target(y, None) is y  # no readings: the codes themselves
+    with pytest.raises(ValueError, match="shape"):
+        clf._reader_target(y, readings[:1])
+
+
+def test_soft_reader_setting_is_saved_with_the_model(fake_embedder, tmp_path):
+    cb = tiny_codebook()
+    clf = CodeClassifier(cb, embedder=fake_embedder, cv=2, reader_weight=0.5, reader_epochs=1, reader_folds=2,
+                         reader_soft=0.5)
+    y = labels(cb)
+    clf.fit(TEXTS, [""] * len(TEXTS), y, readings=np.clip(y * 0.5 + 0.25, 0, 1))
+    save_model(clf, tmp_path, {"embedder": fake_embedder.id}, "# card\n\n{{CHECKSUMS}}\n")
+    loaded, meta = load_model(tmp_path, cb, fake_embedder)
+    assert meta["params"]["reader_soft"] == 0.5 and loaded.reader_soft == 0.5

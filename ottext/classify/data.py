@@ -89,3 +89,39 @@ def label_matrix(items: list[Labelled], codebook: Codebook) -> np.ndarray:
         for c in item.codes:
             y[i, index[c]] = 1
     return y
+
+
+def readings_dir(corpus_dir: str | Path) -> Path:
+    """Where a corpus keeps its passages' separate blind readings (``X_first`` and ``X_second``)."""
+    return Path(corpus_dir).parent / "readings"
+
+
+def reading_matrix(items: list[Labelled], codebook: Codebook, directory: str | Path) -> np.ndarray:
+    """Per passage and code, the share of its two blind readings that gave the code (0, 0.5 or 1),
+    from ``directory``'s ``X_first.jsonl`` and ``X_second.jsonl``; a passage with no such pair of
+    readings (a reviewed one, say) gets its own codes."""
+    directory = Path(directory)
+    readings: dict[str, list[set[str]]] = {}
+    for first in sorted(directory.glob("*_first.jsonl")):
+        second = first.with_name(first.name.replace("_first", "_second"))
+        if not second.is_file():
+            continue
+        for path in (first, second):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    rec = json.loads(line)
+                    readings.setdefault(rec["id"], []).append(set(codebook.roll_up(rec["codes"])))
+    out = label_matrix(items, codebook).astype(np.float32)
+    for i, item in enumerate(items):
+        pair = readings.get(item.id, [])
+        if len(pair) == 2:
+            out[i] = [(c in pair[0]) / 2 + (c in pair[1]) / 2 for c in codebook.ids]
+    return out
+
+
+def readings_hash(directory: str | Path) -> str:
+    """sha256 over the blind readings' file names and bytes (they shape a soft-target reader)."""
+    h = hashlib.sha256()
+    for f in sorted(Path(directory).glob("*.jsonl")):
+        h.update(f.name.encode("utf-8") + b"\0" + f.read_bytes())
+    return h.hexdigest()

@@ -66,7 +66,7 @@ class CodeClassifier:
                  random_state: int = 0, lexical_weight: float = 1.0, context_weight: float = 0.6,
                  embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
                  code_similarity_weight: float = 2.0, review_prior: float = 5.0, reader_weight: float = 0.0,
-                 reader_epochs: int = 4, reader_folds: int = 2) -> None:
+                 reader_epochs: int = 4, reader_folds: int = 2, reader_soft: float = 0.0) -> None:
         self.codebook = codebook
         self.embedder = embedder
         self.C = C
@@ -81,6 +81,7 @@ class CodeClassifier:
         self.reader_weight = reader_weight
         self.reader_epochs = reader_epochs
         self.reader_folds = reader_folds
+        self.reader_soft = reader_soft
 
     # fitting ---------------------------------------------------------------------------------
     def _lr(self) -> LogisticRegression:
@@ -90,8 +91,13 @@ class CodeClassifier:
 
     def fit(self, texts: list[str], contexts: list[str], y: np.ndarray,
             embeddings: tuple[np.ndarray, np.ndarray] | None = None,
-            decided: np.ndarray | None = None) -> CodeClassifier:
+            decided: np.ndarray | None = None, readings: np.ndarray | None = None) -> CodeClassifier:
         """Learn vocabularies, weights, calibration and thresholds from labelled passages.
+
+        ``readings`` (passages x codes, 0 to 1) is the share of blind readings that gave each code;
+        with ``reader_soft`` above 0 the reader learns ``(1 - reader_soft) * y + reader_soft *
+        readings``, so a code the readers disagreed on is a softer target. The linear coder and the
+        thresholds always learn the adjudicated codes ``y``.
 
         ``decided`` (passages x codes, bool) marks the codes a project's reviewer decided on; each
         code's threshold then moves toward the one that best fits those decisions, by
@@ -115,8 +121,9 @@ class CodeClassifier:
             self.platt_[j] = (cal.coef_[0, 0], cal.intercept_[0])
         oof_proba = _sigmoid(oof * self.platt_[:, 0] + self.platt_[:, 1])
         if self.reader_weight > 0:  # the fine-tuned reader's honest (cross-fitted) scores join the blend
-            oof_proba = self._blend(oof_proba, self._reader_out_of_fold(texts, contexts, y))
-            self.reader_ = self._new_reader().fit(texts, contexts, y)
+            target = self._reader_target(y, readings)
+            oof_proba = self._blend(oof_proba, self._reader_out_of_fold(texts, contexts, target))
+            self.reader_ = self._new_reader().fit(texts, contexts, target)
         self.oof_proba_ = self._roll_up_scores(oof_proba)
         self.corpus_thresholds_ = np.array([best_threshold(y[:, j], self.oof_proba_[:, j])
                                             for j in range(len(self.classes_))])
@@ -130,6 +137,14 @@ class CodeClassifier:
         self.train_embeddings_ = text_emb.astype(np.float16)
         self.train_labels_ = y
         return self
+
+    def _reader_target(self, y: np.ndarray, readings: np.ndarray | None) -> np.ndarray:
+        """What the reader learns: the codes, softened toward the blind readings' shares."""
+        if readings is None or self.reader_soft <= 0:
+            return y
+        if readings.shape != y.shape:
+            raise ValueError(f"readings has shape {readings.shape}, the labels {y.shape}")
+        return ((1.0 - self.reader_soft) * y + self.reader_soft * readings).astype(np.float32)
 
     def _new_reader(self):
         from ottext.classify.reader import FineTunedReader

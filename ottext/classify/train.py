@@ -9,7 +9,16 @@ import numpy as np
 
 from ottext.classify.baseline import ZeroShotBaseline
 from ottext.classify.coders import second_coder_scores
-from ottext.classify.data import Labelled, corpus_hash, label_matrix, load_corpus, load_labelled
+from ottext.classify.data import (
+    Labelled,
+    corpus_hash,
+    label_matrix,
+    load_corpus,
+    load_labelled,
+    reading_matrix,
+    readings_dir,
+    readings_hash,
+)
 from ottext.classify.features import embed_pair
 from ottext.classify.metrics import agreement, calibration, paired_difference
 from ottext.classify.model import CodeClassifier
@@ -47,8 +56,10 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     if extra:  # a reviewed row counts for every code: the workbook's blank keeps the model's decision
         decided = np.zeros(y.shape, dtype=bool)
         decided[len(train) - len(extra):] = True
+    soft = params.get("reader_soft", 0.0) > 0 and params.get("reader_weight", 0.0) > 0
+    readings = reading_matrix(train, codebook, readings_dir(corpus_dir)) if soft else None
     clf = CodeClassifier(codebook, embedder=embedder, **params).fit(texts, contexts, y, embeddings=emb,
-                                                                     decided=decided)
+                                                                     decided=decided, readings=readings)
     baseline = ZeroShotBaseline(codebook, embedder).fit(emb[0], y)
     scores = {"cross-validation (train split)": agreement(y, clf.decide(clf.oof_proba_.copy()), codebook.ids)}
     scores["cross-validation (train split)"]["calibration"] = calibration(y, clf.oof_proba_)
@@ -70,6 +81,8 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
     info = {"training_data": str(corpus_dir), "training_data_sha256": corpus_hash(corpus_dir),
             "n_train": len(train), "n_test": len(test), "n_reviewed": len(extra or []),
             "embedder": embedder.id, "train_ids": [i.id for i in train], "train_texts": texts}
+    if soft:
+        info["readings_sha256"] = readings_hash(readings_dir(corpus_dir))
     if extra:
         info["review_thresholds"] = {
             c: {"threshold": float(t), "corpus": float(ct), "reviewed_positives": int(k)} for c, t, ct, k in
@@ -165,7 +178,11 @@ def _reader_lines(clf: CodeClassifier) -> list[str]:
         f"sentence pair of at most {r.max_length} tokens, mean-pooled over the passage's own tokens, with one "
         "sigmoid output per code. The thresholds are chosen on blended out-of-fold scores: the reader's are "
         f"cross-fitted over {clf.reader_folds} folds. Its weights are stored as float16 safetensors "
-        "(`reader.safetensors`), checked tensor by tensor on load.",
+        "(`reader.safetensors`), checked tensor by tensor on load."
+        + (f" The reader learns soft targets: {1 - clf.reader_soft:g} of the adjudicated codes plus "
+           f"{clf.reader_soft:g} of the share of the two blind readings that gave each code "
+           "(`corpora/readings/`), so a code the readers disagreed on counts less; the linear coder and the "
+           "thresholds learn the adjudicated codes." if clf.reader_soft > 0 else ""),
         "",
     ]
 

@@ -28,6 +28,9 @@ def train(
                                         help="Blend in a fine-tuned MiniLM reader with this weight (0: none; "
                                              "minutes of training per thousand passages)."),
     reader_epochs: int = typer.Option(4, "--reader-epochs", min=1, help="Epochs of reader fine-tuning."),
+    reader_soft: float = typer.Option(0.0, "--reader-soft", min=0.0, max=1.0,
+                                      help="Soften the reader's targets toward the blind readings' shares "
+                                           "(0: the adjudicated codes only)."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ) -> None:
     """Train the classifier (deterministic) and write it with its model card.
@@ -57,8 +60,8 @@ def train(
         report = train_model(corpus or default_corpus_dir(), cb, out or default_model_dir(backend),
                              get_embedder(backend),
                              dev_sets={p.stem: p for p in (dev or [])}, extra=extra,
-                             params={"reader_weight": reader_weight, "reader_epochs": reader_epochs}
-                             if reader_weight > 0 else None)
+                             params={"reader_weight": reader_weight, "reader_epochs": reader_epochs,
+                                     "reader_soft": reader_soft} if reader_weight > 0 else None)
     except OttextError as exc:
         fail(str(exc))
     if as_json:
