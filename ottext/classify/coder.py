@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,14 +62,16 @@ def read_passages(path: Path) -> tuple[list[PassageIn], list[str]]:
 
 
 def code_passages(clf: CodeClassifier, items: list[PassageIn], explain: bool = False,
-                  train_texts: list[str] | None = None, batch: int = 2048) -> list[Coded]:
-    """Codes and calibrated scores for every passage (every code appears in ``scores``)."""
+                  train_texts: list[str] | None = None, batch: int = 2048,
+                  on_batch: Callable[[int], None] | None = None) -> list[Coded]:
+    """Codes and calibrated scores for every passage (every code appears in ``scores``);
+    ``on_batch`` hears how many passages each batch scored."""
     out: list[Coded] = []
     for start in range(0, len(items), batch):
         chunk = items[start:start + batch]
         texts, contexts = [i.text for i in chunk], [i.context for i in chunk]
         emb = embed_pair(clf._embedder(), texts, contexts)
-        proba = clf.predict_proba(texts, contexts, emb)
+        proba = clf.predict_proba(texts, contexts, emb, on_batch=on_batch)
         labels = clf.decide(proba.copy())
         X = clf.transform(texts, contexts, emb) if explain else None
         for r, item in enumerate(chunk):

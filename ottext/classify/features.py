@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
-from ottext.embed import Embedder
+from ottext.embed import Embedder, embed_texts
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -204,13 +205,20 @@ class FeatureBuilder:
         return fb
 
 
-def embed_pair(embedder: Embedder, texts: list[str], contexts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Embeddings of the texts and of their contexts (each distinct context embedded once)."""
-    text_emb = embedder.embed(list(texts))
-    unique = sorted({c for c in contexts if c})
+def distinct_contexts(contexts: list[str]) -> list[str]:
+    """The contexts ``embed_pair`` embeds, in the order it embeds them."""
+    return sorted({c for c in contexts if c})
+
+
+def embed_pair(embedder: Embedder, texts: list[str], contexts: list[str],
+               on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Embeddings of the texts and of their contexts (each distinct context embedded once);
+    ``on_batch`` hears how many texts each batch embedded."""
+    text_emb = embed_texts(embedder, list(texts), on_batch)
+    unique = distinct_contexts(contexts)
     ctx_emb = np.zeros((len(contexts), embedder.dim), dtype=np.float32)
     if unique:
-        vectors = embedder.embed(unique)
+        vectors = embed_texts(embedder, unique, on_batch)
         index = {c: i for i, c in enumerate(unique)}
         for i, c in enumerate(contexts):
             if c:

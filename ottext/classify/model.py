@@ -4,6 +4,7 @@ conventions (parameters in ``__init__``, learning in ``fit``, learned state in `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -198,8 +199,10 @@ class CodeClassifier:
         return self.features_.transform(texts, contexts, text_emb, ctx_emb)
 
     def predict_proba(self, texts: list[str], contexts: list[str],
-                      embeddings: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """Calibrated probabilities, one column per code in codebook order."""
+                      embeddings: tuple[np.ndarray, np.ndarray] | None = None,
+                      on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+        """Calibrated probabilities, one column per code in codebook order; ``on_batch`` hears how
+        many passages each batch scored (the reader's batches, where the model has a reader)."""
         if not texts:
             self._check_fitted()
             return np.zeros((0, len(self.classes_)))
@@ -207,7 +210,10 @@ class CodeClassifier:
         decision = np.asarray(X @ self.coef_.T) + self.intercept_
         proba = _sigmoid(decision * self.platt_[:, 0] + self.platt_[:, 1])
         if self.reader_weight > 0:
-            proba = self._blend(proba, self.reader_.predict_proba(texts, contexts).astype(np.float64))
+            read = self.reader_.predict_proba(texts, contexts, on_batch=on_batch)
+            proba = self._blend(proba, read.astype(np.float64))
+        elif on_batch is not None:
+            on_batch(len(texts))
         return self._roll_up_scores(proba)
 
     def predict(self, texts: list[str], contexts: list[str],

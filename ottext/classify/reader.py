@@ -11,6 +11,7 @@ fixed thread count give the same weights on the same machine. Saved as safetenso
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -180,9 +181,10 @@ class FineTunedReader:
             raise OttextError(Errors.E408)
 
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 32,
-                      runtime: str | None = None) -> np.ndarray:
+                      runtime: str | None = None, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Scores in [0, 1], one column per code (uncalibrated sigmoid outputs). ``runtime`` is
-        ``"torch"`` or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by default ``default_runtime()``."""
+        ``"torch"`` or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by default ``default_runtime()``.
+        ``on_batch`` hears how many passages each batch scored."""
         import torch
 
         self._check_fitted()
@@ -208,6 +210,8 @@ class FineTunedReader:
                 else:
                     logits = self._forward(encoder, self.head_w_, self.head_b_, *batch)
                 out[chosen] = torch.sigmoid(logits).numpy()
+                if on_batch is not None:
+                    on_batch(len(chosen))
         self.runtime_used_ = runtime
         return out
 

@@ -1,6 +1,6 @@
 """Embedding: one contract (``Embedder``), the bundled MiniLM backend, and a vector cache."""
 
-from ottext.embed._base import CachedEmbedder, Embedder, text_hash
+from ottext.embed._base import CachedEmbedder, Embedder, embed_texts, text_hash
 from ottext.embed.minilm import MiniLMEmbedder
 from ottext.embed.static import StaticEmbedder
 
@@ -19,5 +19,5 @@ def project_embedder(store) -> CachedEmbedder:
     return CachedEmbedder(get_embedder(store.get_meta("embedding_backend") or "minilm"), store)
 
 
-__all__ = ["BACKENDS", "CachedEmbedder", "Embedder", "MiniLMEmbedder", "StaticEmbedder", "get_embedder",
-           "project_embedder", "text_hash"]
+__all__ = ["BACKENDS", "CachedEmbedder", "Embedder", "MiniLMEmbedder", "StaticEmbedder", "embed_texts",
+           "get_embedder", "project_embedder", "text_hash"]
