@@ -114,11 +114,13 @@ def _own_embedder(model_dir: Path, wanted: str, given):
     raise OttextError(Errors.E407, file=model_dir, model_embedder=wanted, embedder=given.id)
 
 
-def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tuple[CodeClassifier, dict]:
+def load_model(model_dir: str | Path, codebook: Codebook, embedder=None,
+               reader: bool = True) -> tuple[CodeClassifier, dict]:
     """Load a model folder for ``codebook``; refuses tampered files and other codebooks.
 
     Every field and array is checked (``ottext.classify.validate``) before any of it is used, so a
-    folder edited with its card rewritten to match is refused with one line, not a crash later."""
+    folder edited with its card rewritten to match is refused with one line, not a crash later.
+    With ``reader`` off, a fine-tuned reader (the slow part to load) waits for ``load_reader``."""
     model_dir = Path(model_dir)
     if not model_dir.is_dir():
         raise OttextError(Errors.E405, file=model_dir, detail="no such folder")
@@ -146,14 +148,20 @@ def load_model(model_dir: str | Path, codebook: Codebook, embedder=None) -> tupl
         clf.platt_ = np.array([meta["platt"][c] for c in clf.classes_])
         clf.train_embeddings_ = arrays["train_embeddings"]
         clf.train_labels_ = arrays["train_labels"]
-        if clf.reader_weight > 0:
-            from ottext.classify.reader import FineTunedReader
-
-            clf.reader_ = FineTunedReader.load(model_dir, len(clf.classes_))
     except (KeyError, TypeError) as exc:
         raise OttextError(Errors.E405, file=model_dir, detail=f"missing or malformed entry {exc}") from None
+    if reader:
+        load_reader(clf, model_dir)
     meta["version"] = model_version(model_dir)
     return clf, meta
+
+
+def load_reader(clf: CodeClassifier, model_dir: str | Path) -> None:
+    """Load the fine-tuned reader of a model loaded without it (nothing to do for a model with none)."""
+    if clf.reader_weight > 0 and not hasattr(clf, "reader_"):
+        from ottext.classify.reader import FineTunedReader
+
+        clf.reader_ = FineTunedReader.load(Path(model_dir), len(clf.classes_))
 
 
 def _check_codebook(model_dir: Path, meta: dict, codebook: Codebook) -> None:

@@ -43,12 +43,7 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
     label may quote the forgotten text)."""
     existing = store.topics()
     summary = TopicSummary(topics=len(existing))
-    if existing and not refit:  # only the passages without a topic are read (every assigned one is a candidate)
-        candidates = store.topic_candidates(MIN_WORDS, unassigned=True)
-        usable = store.assigned_count() + len(candidates)
-    else:
-        candidates = store.topic_candidates(MIN_WORDS)
-        usable = len(candidates)
+    candidates, usable = _candidates(store, bool(existing) and not refit)
     if usable < MIN_PASSAGES:
         summary.reason = f"fewer than {MIN_PASSAGES} passages of {MIN_WORDS} or more words; the project has {usable}"
         if existing and refit:  # too few passages left to model: drop the old topics rather than keep them stale
@@ -94,6 +89,23 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
     return summary
 
 
+def texts_to_embed(store: Store, refit: bool = False) -> list[str]:
+    """The passage texts ``update_topics`` will embed (none when it will skip topics), so a run can
+    embed them beforehand, as one stage, with the same call."""
+    candidates, usable = _candidates(store, bool(store.topics()) and not refit)
+    return [r["text"] for r in candidates] if usable >= MIN_PASSAGES else []
+
+
+def _candidates(store: Store, extend: bool) -> tuple[list, int]:
+    """The passages to read and how many could carry a topic. Extending saved topics reads only the
+    passages without one (every assigned one is a candidate); a fit reads them all."""
+    if extend:
+        candidates = store.topic_candidates(MIN_WORDS, unassigned=True)
+        return candidates, store.assigned_count() + len(candidates)
+    candidates = store.topic_candidates(MIN_WORDS)
+    return candidates, len(candidates)
+
+
 def _save_bertopic(tm, folder: Path, ids: list[int]) -> None:
     """BERTopic's own safetensors serialisation (never pickle), plus ottext's id mapping."""
     tmp = folder.with_name(folder.name + ".tmp")
@@ -108,4 +120,4 @@ def _save_bertopic(tm, folder: Path, ids: list[int]) -> None:
     tmp.rename(folder)
 
 
-__all__ = ["MIN_PASSAGES", "TopicSummary", "update_topics"]
+__all__ = ["MIN_PASSAGES", "TopicSummary", "texts_to_embed", "update_topics"]
