@@ -1,6 +1,7 @@
 """The main job: ingest whatever is new, clean it, cut passages, store them, write exports.
 
-``run_project`` is the library API; ``ottext run`` is a thin layer over it.
+``run_project`` is the library API; ``ottext run`` is a thin layer over it. A run's stages
+(cleaning, embedding, coding, topics, exports) are reported to a ``RunProgress`` as they go.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import logging
 import os
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from ottext.embed import CachedEmbedder, get_embedder
 from ottext.errors import Errors, IngestError, OttextError, StoreError, printable
 from ottext.ingest import SUPPORTED, IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
+from ottext.progress import RunProgress
+from ottext.stages import code_new_passages, embed_new_texts, load_coder
 from ottext.store import Store, now
 
 log = logging.getLogger(__name__)
@@ -102,13 +105,13 @@ def run_project(
     inputs: list[str | Path],
     project: str | Path,
     options: RunOptions | None = None,
-    on_file: Callable[[str], None] | None = None,
-    on_chunk: Callable[[str, int, int], None] | None = None,
+    progress: RunProgress | None = None,
 ) -> RunSummary:
     """Run the main job on ``inputs`` into ``project``; problems with single files are listed in
-    the summary and never stop the batch. ``on_file(source)`` hears of each file as it starts,
-    ``on_chunk(source, done, total)`` of each piece of a long document as it is cleaned."""
+    the summary and never stop the batch. ``progress`` hears of each stage as it starts, moves on
+    (each document cleaned, each batch of texts embedded or passages coded) and ends."""
     options = options or RunOptions()
+    progress = progress or RunProgress()
     started, started_at = time.perf_counter(), now()
     codebook = load_codebook(options.codebook)  # a malformed codebook stops the run before anything is written
     if options.likert_map is not None:  # so does a bad Likert map
@@ -134,16 +137,16 @@ def run_project(
         run_id = store.begin_run()
         summary = RunSummary(run_id=run_id, project=str(project))
         settings = options.settings_key()
-        cleaner = LazyCleaner(options, on_chunk)
+        cleaner = LazyCleaner(options, progress)
         seen_hashes: dict[str, str] = {}
         clock = time.perf_counter()
+        progress.start("cleaning")
         for item in items:
             if isinstance(item, IngestError):
                 _problem(store, summary, run_id, item.file, str(item))
                 unread.append((item.file, str(item)))
                 continue
-            if on_file:
-                on_file(item.source)
+            progress.detail("cleaning", item.source)
             try:
                 _process_file(item, store, cleaner, options, settings, run_id, summary, seen_hashes)
             except OttextError as exc:
@@ -159,18 +162,25 @@ def run_project(
             nothing_read = True
             store.discard_run(run_id)
             raise _no_input(unread)
+        progress.end("cleaning", cleaner.cleaned)
         store.set_meta("embedding_backend", options.backend)
         embedder = CachedEmbedder(get_embedder(options.backend), store)  # loads a model only if something is new
         clock = _lap(summary, "ingest_clean_segment", clock)
+        coder = load_coder(store, codebook, options, summary, embedder) if options.code else None
+        if options.code or options.topics:  # the topics' embedding is timed with the coding's
+            embed_new_texts(store, embedder, coder, options.topics, options.refit_topics, progress)
         if options.code:
-            code_new_passages(store, codebook, options, run_id, summary, embedder)
+            code_new_passages(store, coder, run_id, summary, progress)
             clock = _lap(summary, "embed_and_code", clock)
         if options.topics:
             from ottext.topics import update_topics
 
+            progress.start("topics")
             summary.topics = update_topics(store, Path(project), embedder, run_id,
                                            refit=options.refit_topics).to_dict()
+            progress.end("topics", summary.topics["topics"])
             clock = _lap(summary, "topics", clock)
+        progress.start("exports")
         from ottext.forget import remember_export_options
 
         remember_export_options(store, topics=options.topics, coded=options.code, likert_map=options.likert_map,
@@ -191,6 +201,7 @@ def run_project(
                                   started_at, now())
         store.finish_run(run_id, "finished", manifest)
         summary.exports["manifest"] = str(write_manifest(manifest, Path(project) / "exports"))
+        progress.end("exports", len(summary.exports))
         return summary
     finally:
         store.close()
@@ -259,23 +270,30 @@ def _problem(store: Store, summary: RunSummary, run_id: str, source: str, messag
 
 
 class LazyCleaner:
-    """Builds the spaCy cleaning pipeline on first use, so a re-run with nothing new never loads it."""
+    """Builds the spaCy cleaning pipeline on first use, so a re-run with nothing new never loads it;
+    tells ``progress`` of each document cleaned and each piece of a long one."""
 
-    def __init__(self, options: RunOptions, on_chunk: Callable[[str, int, int], None] | None = None) -> None:
+    def __init__(self, options: RunOptions, progress: RunProgress | None = None) -> None:
         self.options = options
-        self.on_chunk = on_chunk
+        self.progress = progress or RunProgress()
+        self.total = self.cleaned = 0  # documents given to clean, and cleaned
         self._cleaner = None
 
-    def clean(self, documents):
+    def clean(self, documents: list) -> Iterator:
         if self._cleaner is None:
             from ottext.clean import Cleaner
 
             self._cleaner = Cleaner(model=self.options.model, redact=self.options.redact,
-                                    processes=self.options.processes, on_chunk=self.on_chunk)
-        return self._cleaner.clean(documents)
+                                    processes=self.options.processes, on_chunk=self._chunk)
+        self.total += len(documents)
+        self.progress.advance("cleaning", 0, total=self.total)
+        for cleaned in self._cleaner.clean(documents):
+            self.cleaned += 1
+            self.progress.advance("cleaning")
+            yield cleaned
 
-
-CODE_CHUNK = 256
+    def _chunk(self, source: str, done: int, total: int) -> None:
+        self.progress.detail("cleaning", source, done, total)
 
 
 def _process_file(item: InputFile, store: Store, cleaner: LazyCleaner, options: RunOptions,
@@ -363,31 +381,3 @@ def _rows(cleaned, options: RunOptions, settings: str, run_id: str):
     redaction_rows = [{"document_id": d.id, "placeholder": r.placeholder, "kind": r.kind,
                        "original": r.original} for r in cleaned.redactions]
     return doc_row, passage_rows, redaction_rows
-
-
-def code_new_passages(store: Store, codebook, options: RunOptions, run_id: str, summary: RunSummary,
-                      embedder: CachedEmbedder) -> None:
-    """Code every passage that has no coding from the current model (the model loads only then)."""
-    from ottext.classify.locate import MODEL_NAMES, default_model_dir, model_version
-
-    own = store.dir / "model" / MODEL_NAMES[options.backend]  # a model retrained with this project's reviews
-    model_dir = options.classifier or (own if (own / "model.json").is_file() else default_model_dir(options.backend))
-    version = model_version(model_dir) if (model_dir / "model.json").is_file() else "missing"
-    todo = store.passages_to_code(version)
-    summary.model_version = version
-    if not todo:
-        return
-    from ottext.classify.coder import PassageIn, code_passages
-    from ottext.classify.persist import load_model
-
-    clf, meta = load_model(model_dir, codebook, embedder)
-    own = clf.embedder is not embedder  # the model reads with the embedder it was trained on: cache and count it too
-    if own:
-        clf.embedder = CachedEmbedder(clf.embedder, store)
-    for start in range(0, len(todo), CODE_CHUNK):  # each chunk commits: a killed run loses one chunk at most
-        chunk = todo[start:start + CODE_CHUNK]
-        coded = code_passages(clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk])
-        store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], meta["version"], run_id)
-        summary.passages_coded += len(coded)
-    if own:
-        summary.passages_embedded += clf.embedder.embedded_

@@ -161,7 +161,9 @@ def write_markdown(rows: list[dict]) -> None:
               "refresh it. Peak MB is the main process's peak RSS; in brackets, the largest cleaning worker's",
               "(forked, so pages it shares with the main process count in both). The",
               "`embedding_all_stages` column is the embedding time inside the other stages (coding, topics,",
-              "quotes). The BERTopic baseline is `BERTopic(embedding_model=MiniLM).fit_transform(texts)`.",
+              "quotes). Since the run's embedding became a stage of its own (issue 17), the passages the topics",
+              "read are embedded before coding, so their time is in `embed_and_code`, no longer in `topics`. The"
+              " BERTopic baseline is `BERTopic(embedding_model=MiniLM).fit_transform(texts)`.",
               "", "Commands:", "", "```",
               ".venv/bin/python scripts/bench.py --sizes 1000 --baseline",
               ".venv/bin/python scripts/bench.py --sizes 10000 --baseline --rerun",

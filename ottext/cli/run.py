@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
-import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ottext.cli._common import fail, print_json
 from ottext.errors import OttextError
@@ -39,7 +37,7 @@ def run(
     processes: int = typer.Option(None, "--processes", min=1, help="Cleaning worker processes (default: up to 2)."),
 ) -> None:
     """Ingest, clean and segment whatever is new in INPUTS, code it, then write the exports."""
-    from ottext.ingest import IngestOptions, TableOptions, iter_input_files
+    from ottext.ingest import IngestOptions, TableOptions
     from ottext.passages import UNITS
     from ottext.run import RunOptions, run_project
 
@@ -57,20 +55,9 @@ def run(
                          likert_map=likert_map, backend=backend)
     if processes is not None:
         options.processes = processes
-    show_progress = not (quiet or as_json) and sys.stderr.isatty()
     try:
-        if show_progress:
-            total = sum(1 for f in iter_input_files(list(inputs)) if not isinstance(f, Exception))
-            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                          TimeElapsedColumn(), console=Console(stderr=True), transient=True) as bar:
-                task = bar.add_task("reading", total=total)
-                summary = run_project(
-                    list(inputs), project, options,
-                    on_file=lambda s: bar.update(task, advance=1, description=s[:40]),
-                    on_chunk=lambda s, done, n: bar.update(task, description=f"{s[:30]} part {done}/{n}"))
-        else:
-            summary = run_project(list(inputs), project, options,
-                                  on_chunk=None if quiet or as_json else _chunk_lines())
+        with _progress(quiet or as_json) as progress:
+            summary = run_project(list(inputs), project, options, progress)
     except OttextError as exc:
         fail(str(exc))
     if as_json:
@@ -83,15 +70,14 @@ def run(
         raise SystemExit(3)
 
 
-def _chunk_lines():
-    """A line on stderr per tenth of a long document cleaned (for logs, where no bar is drawn)."""
-    begun = time.perf_counter()
+def _progress(silent: bool):
+    """Where the stages are shown, on stderr: bars on a terminal, a line per stage elsewhere."""
+    from ottext.cli._progress import LogProgress, TerminalProgress
+    from ottext.progress import RunProgress
 
-    def report(source: str, done: int, total: int) -> None:
-        if done == total or (done * 10) // total != ((done - 1) * 10) // total:
-            print(f"ottext: cleaning {source}: part {done} of {total} ({100 * done // total}%;"
-                  f" {time.perf_counter() - begun:.0f}s into the run)", file=sys.stderr, flush=True)
-    return report
+    if silent:
+        return contextlib.nullcontext(RunProgress())
+    return TerminalProgress() if sys.stderr.isatty() else contextlib.nullcontext(LogProgress())
 
 
 def _count(n: int, noun: str) -> str:

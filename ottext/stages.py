@@ -1,0 +1,106 @@
+"""The embedding and coding stages of a run.
+
+Every new text the coding and the topics will read is embedded first, as one stage, by each
+embedder that will read it and with the very calls those stages make (so the vectors are the ones
+they would have made, and they then find each one in the cache); then every passage without a
+coding from the current model is coded, a chunk at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ottext.embed import CachedEmbedder
+from ottext.progress import RunProgress
+from ottext.store import Store
+
+CODE_CHUNK = 256  # passages coded and committed at a time: a killed run loses one chunk at most
+
+
+@dataclass
+class Coder:
+    """A loaded model and the passages it has still to code."""
+
+    clf: object
+    version: str
+    todo: list
+    folder: Path
+    own: CachedEmbedder | None = None  # the model's own embedder, when it is not the run's
+
+
+def load_coder(store: Store, codebook, options, summary, embedder: CachedEmbedder) -> Coder | None:
+    """The model the run codes with (``summary.model_version`` says which), loaded only if some
+    passage has no coding from it yet."""
+    from ottext.classify.locate import MODEL_NAMES, default_model_dir, model_version
+
+    own = store.dir / "model" / MODEL_NAMES[options.backend]  # a model retrained with this project's reviews
+    model_dir = options.classifier or (own if (own / "model.json").is_file() else default_model_dir(options.backend))
+    version = model_version(model_dir) if (model_dir / "model.json").is_file() else "missing"
+    todo = store.passages_to_code(version)
+    summary.model_version = version
+    if not todo:
+        return None
+    from ottext.classify.persist import load_model
+
+    clf, meta = load_model(model_dir, codebook, embedder, reader=False)  # the reader loads when coding starts
+    coder = Coder(clf, meta["version"], todo, model_dir)
+    if clf.embedder is not embedder:  # the model reads with the embedder it was trained on: cache and count it too
+        clf.embedder = coder.own = CachedEmbedder(clf.embedder, store)
+    return coder
+
+
+def embed_new_texts(store: Store, embedder: CachedEmbedder, coder: Coder | None, topics: bool, refit: bool,
+                    progress: RunProgress) -> None:
+    """The embedding stage: what the coding (``coder``) and the topics (``topics``) will embed."""
+    from ottext.classify.features import distinct_contexts
+
+    calls: list[tuple[CachedEmbedder, list[str]]] = []  # in the order the later stages make them
+    if coder is not None:
+        for chunk in _chunks(coder.todo):
+            calls.append((coder.clf.embedder, [r["text"] for r in chunk]))
+            unique = distinct_contexts([r["context"] for r in chunk])
+            if unique:
+                calls.append((coder.clf.embedder, unique))
+    if topics:
+        from ottext.topics import texts_to_embed
+
+        calls.append((embedder, texts_to_embed(store, refit)))
+    used = list({id(e): e for e, _ in calls}.values())
+    total = sum(e.uncached([t for other, texts in calls if other is e for t in texts]) for e in used)
+    before = sum(e.embedded_ for e in used)
+    progress.start("embedding", total)
+
+    def advance(n: int) -> None:
+        progress.advance("embedding", n)
+
+    for e, texts in calls:
+        if texts:
+            e.embed(texts, on_batch=advance)
+    progress.end("embedding", sum(e.embedded_ for e in used) - before)
+
+
+def code_new_passages(store: Store, coder: Coder | None, run_id: str, summary, progress: RunProgress) -> None:
+    """The coding stage: every passage the model has still to code, a committed chunk at a time."""
+    progress.start("coding", len(coder.todo) if coder else 0)
+    if coder is not None:
+        from ottext.classify.coder import PassageIn, code_passages
+        from ottext.classify.persist import load_reader
+
+        load_reader(coder.clf, coder.folder)
+
+        def advance(n: int) -> None:
+            progress.advance("coding", n)
+
+        for chunk in _chunks(coder.todo):
+            coded = code_passages(coder.clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk],
+                                  on_batch=advance)
+            store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], coder.version, run_id)
+            summary.passages_coded += len(coded)
+        if coder.own is not None:
+            summary.passages_embedded += coder.own.embedded_
+    progress.end("coding", summary.passages_coded)
+
+
+def _chunks(rows: list) -> list[list]:
+    return [rows[i:i + CODE_CHUNK] for i in range(0, len(rows), CODE_CHUNK)]
