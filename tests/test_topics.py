@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 from conftest import FakeEmbedder
@@ -66,6 +67,20 @@ def test_small_study_gets_topics_and_no_outliers(project):
     assert (project / "p" / "topics" / "bertopic").is_dir()
     saved = [p.suffix for p in (project / "p" / "topics").rglob("*") if p.is_file()]
     assert ".safetensors" in saved and not {".pkl", ".pickle", ".bin"} & set(saved)
+
+
+def test_fitted_labels_quote_their_topics_passages(project):
+    _, assignments, topics = topics_of(project)
+    store = Store(project / "p")
+    try:
+        found = store.passages_by_id(list(assignments))
+    finally:
+        store.close()
+    for t in topics:
+        texts = " | ".join(found[pid]["text"].lower() for pid, (tid, _) in assignments.items() if tid == t["id"])
+        assert t["label"] != "(no terms)"
+        for phrase in t["label"].split(" / "):
+            assert re.search(rf"\b{re.escape(phrase.lower())}\b", texts), (phrase, t["label"])
 
 
 def test_rerun_with_no_new_data_changes_nothing(project):
