@@ -1,10 +1,13 @@
-"""Topic labels: phrases written in the passages (not lemmas), acronyms as written."""
+"""Topic labels: phrases written in the passages (not lemmas), acronyms as written, example passages that fit."""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ottext.topics.labels import casing, topic_labels
+from ottext.topics.match import fit_scores
 from ottext.topics.model import STOP_WORDS
 
 TOPICS = [
@@ -63,3 +66,11 @@ def test_a_word_capitalised_only_at_a_sentence_start_is_lower_case():
     assert forms["caseload"] == "caseload" and forms["hot"] == "hot"
     assert forms["ota"] == "OTA" and forms["nhs"] == "NHS"
 
+
+def test_example_passages_are_those_that_fit_their_topic_best():
+    centroids = np.eye(3, dtype=np.float32)[:2]
+    central = np.array([0.8, 0.0, 0.6])  # cosine 0.8 to topic 0, none to topic 1
+    between = np.array([0.85, 0.5, 0.0]) / np.linalg.norm([0.85, 0.5, 0.0])  # nearer topic 0, close to topic 1
+    scores = fit_scores(np.vstack([central, between]), centroids, np.array([0, 0]))
+    assert between @ centroids[0] > central @ centroids[0]  # by cosine alone it would be the example
+    assert scores[0] > scores[1]

@@ -26,7 +26,7 @@ from sklearn.metrics import silhouette_score
 from ottext.classify.features import lemma_texts
 from ottext.embed import Embedder
 from ottext.topics.labels import topic_labels
-from ottext.topics.match import assign
+from ottext.topics.match import assign, fit_scores
 
 DOMAIN_STOP_WORDS = {
     "ot", "ots", "occupational", "therapist", "therapists", "therapy", "person", "people", "just",
@@ -87,7 +87,7 @@ class TopicModeller:
 
     def fit(self, ids: list[str], texts: list[str], embeddings: np.ndarray) -> TopicModeller:
         """Fit on at most ``max_fit`` passages (a deterministic sample) and assign all of them:
-        ``assignments_`` maps passage id to (index into ``topics_``, cosine to its centroid)."""
+        ``assignments_`` maps passage id to (index into ``topics_``, its fit score: see ``fit_scores``)."""
         random.seed(self.random_state)
         np.random.seed(self.random_state)
         order = np.argsort(np.array(ids, dtype=object))  # stable order regardless of input order
@@ -118,12 +118,11 @@ class TopicModeller:
         self.k_ = k
         index = {t.id: i for i, t in enumerate(self.topics_)}
         centroids = np.vstack([t.centroid for t in self.topics_])
-        best, sims = assign(embeddings, centroids)
+        best, _ = assign(embeddings, centroids)
         fitted_at = dict(zip(fit_idx.tolist(), fitted.tolist(), strict=True))
-        self.assignments_ = {}
-        for i, pid in enumerate(ids):
-            topic = index.get(fitted_at.get(i, -2), int(best[i]))  # fitted passages keep their cluster
-            self.assignments_[pid] = (topic, float(embeddings[i] @ centroids[topic]))
+        topic = np.array([index.get(fitted_at.get(i, -2), int(best[i])) for i in range(len(ids))], dtype=int)
+        scores = fit_scores(embeddings, centroids, topic)  # fitted passages keep their cluster
+        self.assignments_ = {pid: (int(topic[i]), float(scores[i])) for i, pid in enumerate(ids)}
         return self
 
     def _collect(self, labels: np.ndarray, emb: np.ndarray, texts: list[str]) -> list[TopicInfo]:
