@@ -137,7 +137,9 @@ def test_outputs_tables_and_self_contained_plots(project):
     assert all(r["candidate_new_code"] == "True" for r in by_code)  # nothing is coded in this project
     html = paths["topic_map_html"].read_text()
     assert "<script src=\"http" not in html and "Plotly.newPlot" in html
-    assert paths["topic_barchart_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Plotly.newPlot" in paths["topic_barchart_html"].read_text()
+    for png in ("topic_barchart_png", "topic_map_png"):
+        assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     json.dumps([str(p) for p in paths.values()])
 
 
