@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 from conftest import FakeEmbedder
@@ -68,6 +69,20 @@ def test_small_study_gets_topics_and_no_outliers(project):
     assert ".safetensors" in saved and not {".pkl", ".pickle", ".bin"} & set(saved)
 
 
+def test_fitted_labels_quote_their_topics_passages(project):
+    _, assignments, topics = topics_of(project)
+    store = Store(project / "p")
+    try:
+        found = store.passages_by_id(list(assignments))
+    finally:
+        store.close()
+    for t in topics:
+        texts = " | ".join(found[pid]["text"].lower() for pid, (tid, _) in assignments.items() if tid == t["id"])
+        assert t["label"] != "(no terms)"
+        for phrase in t["label"].split(" / "):
+            assert re.search(rf"\b{re.escape(phrase.lower())}\b", texts), (phrase, t["label"])
+
+
 def test_rerun_with_no_new_data_changes_nothing(project):
     _, first, topics1 = topics_of(project)
     summary, second, topics2 = topics_of(project, "r2")
@@ -122,7 +137,9 @@ def test_outputs_tables_and_self_contained_plots(project):
     assert all(r["candidate_new_code"] == "True" for r in by_code)  # nothing is coded in this project
     html = paths["topic_map_html"].read_text()
     assert "<script src=\"http" not in html and "Plotly.newPlot" in html
-    assert paths["topic_barchart_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Plotly.newPlot" in paths["topic_barchart_html"].read_text()
+    for png in ("topic_barchart_png", "topic_map_png"):
+        assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     json.dumps([str(p) for p in paths.values()])
 
 

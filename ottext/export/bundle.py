@@ -69,13 +69,13 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
     growth = Growth(grown.mark, grown.columns, grown.counts) if grown else Growth()
     written = _write_passages(store, out_dir, growth)
-    from ottext.topics.outputs import TopicPlots, topic_tables, write_topic_outputs
+    from ottext.topics.outputs import TopicPlots, code_names, topic_tables, write_topic_outputs
 
     tables = topic_tables(store, codebook)  # for the topic files and the report
     jobs = []  # files that need no more of this process: written by child processes meanwhile
     if topics:
         written.update(write_topic_outputs(store, codebook, out_dir, tables, plots=False))
-        jobs.append(TopicPlots(tables[0], [t["centroid"] for t in store.topics()], out_dir))
+        jobs.append(TopicPlots(tables, [t["centroid"] for t in store.topics()], code_names(codebook), out_dir))
     if heavy:
         jobs.append(_QdpxJob(store.dir, codebook, out_dir / "project.qdpx", out_dir.parent.resolve().name))
         written["qdpx"] = out_dir / "project.qdpx"

@@ -47,7 +47,7 @@ def export_paths(out_dir: Path, topics: bool = False) -> dict[str, Path]:
              "documents": out_dir / "documents.jsonl"}
     if topics:
         for name in ("topics.csv", "topic_by_code.csv", "topic_barchart.html", "topic_map.html",
-                     "topic_barchart.png"):
+                     "topic_barchart.png", "topic_map.png"):
             paths[name.replace(".", "_").replace("_csv", "")] = out_dir / name
     return paths
 

@@ -383,7 +383,8 @@ class Store(RunLog):
                            [(pid, tid, sim, run_id) for pid, (tid, sim) in sorted(assignments.items())])
 
     def topic_members(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every assigned passage's id, topic and similarity to it, as arrays."""
+        """Every assigned passage's id, topic and fit to it (``ottext.topics.match.fit_scores``; a
+        project fitted before those scores has the cosine to the centroid), as arrays."""
         rows = self.db.cursor()
         rows.row_factory = None
         found = rows.execute("SELECT passage_id, topic_id, similarity FROM topic_assignments").fetchall()

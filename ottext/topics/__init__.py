@@ -17,7 +17,7 @@ import numpy as np
 
 from ottext.embed import Embedder
 from ottext.store import Store
-from ottext.topics.match import assign, match_topics
+from ottext.topics.match import assign, fit_scores, match_topics
 
 MIN_PASSAGES = 10
 MIN_WORDS = 4
@@ -56,9 +56,11 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
         todo = candidates
         if todo:
             centroids = np.vstack([t["centroid"] for t in existing])
-            best, sims = assign(embedder.embed([r["text"] for r in todo]), centroids)
+            vectors = embedder.embed([r["text"] for r in todo])
+            best, _ = assign(vectors, centroids)
+            scores = fit_scores(vectors, centroids, best)
             store.add_topic_assignments({r["id"]: (existing[int(b)]["id"], float(s))
-                                         for r, b, s in zip(todo, best, sims, strict=True)}, run_id)
+                                         for r, b, s in zip(todo, best, scores, strict=True)}, run_id)
             summary.status, summary.assigned = "assigned", len(todo)
         return summary
     from ottext.topics.model import TopicModeller  # BERTopic loads only when fitting

@@ -4,7 +4,9 @@ Each swappable BERTopic step sits behind its usual slot: the ottext ``Embedder``
 BERTopic's embedding backend, PCA in the dimensionality-reduction slot, k-means in the clustering
 slot (k chosen by silhouette, so a 20-passage study gets a few topics and never "all outliers"),
 a stop-word and lemma vectoriser, and KeyBERT-inspired words with maximal marginal relevance as
-the representation. Everything is seeded, so the same passages give the same topics.
+the representation. A topic's label is made of phrases of its passages as written (see
+``ottext.topics.labels``), not of the lemmas. Everything is seeded, so the same passages give the
+same topics.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from sklearn.metrics import silhouette_score
 
 from ottext.classify.features import lemma_texts
 from ottext.embed import Embedder
-from ottext.topics.match import assign
+from ottext.topics.labels import topic_labels
+from ottext.topics.match import assign, fit_scores
 
 DOMAIN_STOP_WORDS = {
     "ot", "ots", "occupational", "therapist", "therapists", "therapy", "person", "people", "just",
@@ -84,7 +87,7 @@ class TopicModeller:
 
     def fit(self, ids: list[str], texts: list[str], embeddings: np.ndarray) -> TopicModeller:
         """Fit on at most ``max_fit`` passages (a deterministic sample) and assign all of them:
-        ``assignments_`` maps passage id to (index into ``topics_``, cosine to its centroid)."""
+        ``assignments_`` maps passage id to (index into ``topics_``, its fit score: see ``fit_scores``)."""
         random.seed(self.random_state)
         np.random.seed(self.random_state)
         order = np.argsort(np.array(ids, dtype=object))  # stable order regardless of input order
@@ -111,39 +114,26 @@ class TopicModeller:
             top_n_words=10, calculate_probabilities=False, verbose=False,
         )
         fitted = np.array(self.model_.fit_transform(docs, embeddings=fit_emb)[0])
-        self.topics_ = self._collect(fitted, fit_emb)
+        self.topics_ = self._collect(fitted, fit_emb, [texts[i] for i in fit_idx])
         self.k_ = k
         index = {t.id: i for i, t in enumerate(self.topics_)}
         centroids = np.vstack([t.centroid for t in self.topics_])
-        best, sims = assign(embeddings, centroids)
+        best, _ = assign(embeddings, centroids)
         fitted_at = dict(zip(fit_idx.tolist(), fitted.tolist(), strict=True))
-        self.assignments_ = {}
-        for i, pid in enumerate(ids):
-            topic = index.get(fitted_at.get(i, -2), int(best[i]))  # fitted passages keep their cluster
-            self.assignments_[pid] = (topic, float(embeddings[i] @ centroids[topic]))
+        topic = np.array([index.get(fitted_at.get(i, -2), int(best[i])) for i in range(len(ids))], dtype=int)
+        scores = fit_scores(embeddings, centroids, topic)  # fitted passages keep their cluster
+        self.assignments_ = {pid: (int(topic[i]), float(scores[i])) for i, pid in enumerate(ids)}
         return self
 
-    def _collect(self, labels: np.ndarray, emb: np.ndarray) -> list[TopicInfo]:
+    def _collect(self, labels: np.ndarray, emb: np.ndarray, texts: list[str]) -> list[TopicInfo]:
+        found = sorted(set(int(x) for x in labels) - {-1})
+        terms = [[w for w, _ in (self.model_.get_topic(t) or []) if w] for t in found]
+        names = topic_labels([[x for x, lab in zip(texts, labels.tolist(), strict=True) if lab == t] for t in found],
+                             terms, STOP_WORDS)
         out = []
-        for t in sorted(set(int(x) for x in labels) - {-1}):
-            terms = [w for w, _ in (self.model_.get_topic(t) or []) if w]
+        for t, words, name in zip(found, terms, names, strict=True):
             centroid = emb[labels == t].mean(axis=0)
             centroid = centroid / (np.linalg.norm(centroid) or 1.0)
-            out.append(TopicInfo(t, make_label(terms), terms, centroid.astype(np.float32)))
+            out.append(TopicInfo(t, name, words, centroid.astype(np.float32)))
         return out
 
-
-def make_label(terms: list[str], n: int = 3) -> str:
-    """A short label from the top terms, skipping a term whose words add no new word stem
-    ("supervise" after "supervision", "wait list" after "waiting list")."""
-    chosen: list[str] = []
-    stems: set[str] = set()
-    for term in terms:
-        words = {w[:4] for w in term.split()}
-        if words <= stems:
-            continue
-        chosen.append(term)
-        stems |= words
-        if len(chosen) == n:
-            break
-    return " / ".join(chosen).capitalize() if chosen else "(no terms)"

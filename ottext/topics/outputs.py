@@ -63,14 +63,19 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
 def write_topic_outputs(store: Store, codebook: Codebook, out_dir: Path,
                         tables: tuple[list[dict], list[dict]] | None = None, plots: bool = True) -> dict[str, Path]:
     """Write topics.csv, topic_by_code.csv and (unless not ``plots``: see ``TopicPlots``)
-    topic_map.html, topic_barchart.html and .png (``tables``: ``topic_tables`` already made)."""
+    topic_map.html and .png, topic_barchart.html and .png (``tables``: ``topic_tables`` already made)."""
     table, by_code = tables or topic_tables(store, codebook)
     paths = _paths(out_dir)
     _write_csv(paths["topics"], table)
     _write_csv(paths["topic_by_code"], by_code)
     if plots:
-        TopicPlots(table, [t["centroid"] for t in store.topics()], out_dir)()
+        TopicPlots((table, by_code), [t["centroid"] for t in store.topics()], code_names(codebook), out_dir)()
     return paths
+
+
+def code_names(codebook: Codebook) -> dict[str, str]:
+    """Each code's name, in codebook order (the map's colours and legend follow it)."""
+    return {c.id: c.name for c in codebook.codes}
 
 
 def _paths(out_dir: Path) -> dict[str, Path]:
@@ -80,58 +85,21 @@ def _paths(out_dir: Path) -> dict[str, Path]:
 
 
 class TopicPlots:
-    """The topic plots from the topic table and the centroids: a job that needs no database, so a
-    child process can draw them while the parent writes other files."""
+    """The topic plots from the topic tables, the centroids and the code names: a job that needs no
+    database, so a child process can draw them while the parent writes other files."""
 
-    def __init__(self, table: list[dict], centroids: list[np.ndarray], out_dir: Path) -> None:
-        self.table, self.centroids, self.paths = table, centroids, _paths(out_dir)
+    def __init__(self, tables: tuple[list[dict], list[dict]], centroids: list[np.ndarray],
+                 code_names: dict[str, str], out_dir: Path) -> None:
+        self.tables, self.centroids, self.code_names, self.paths = tables, centroids, code_names, _paths(out_dir)
 
     def __call__(self) -> None:
-        if self.table:
-            _plots(self.table, self.centroids, self.paths)
+        from ottext.topics import plots
 
-
-def _plots(table: list[dict], centroids: list[np.ndarray], paths: dict[str, Path]) -> None:
-    import plotly.graph_objects as go
-
-    labels = [f"{r['topic']}: {r['label']}" for r in table]
-    sizes = [r["size"] for r in table]
-    bar = go.Figure(go.Bar(x=sizes[::-1], y=labels[::-1], orientation="h",
-                           hovertext=[r["top_terms"] for r in table][::-1]))
-    bar.update_layout(title="Passages per topic", height=max(300, 28 * len(table) + 120),
-                      margin={"l": 320}, template="plotly_white")
-    xy = _pca2(np.vstack(centroids))
-    scatter = go.Figure(go.Scatter(
-        x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=[str(r["topic"]) for r in table],
-        hovertext=labels, marker={"size": [12 + 40 * np.sqrt(s / max(sizes)) for s in sizes], "opacity": 0.6}))
-    scatter.update_layout(title="Intertopic map (PCA of topic centroids; bubble area = passages)",
-                          template="plotly_white", xaxis_title="PC1", yaxis_title="PC2")
-    for key, fig in (("topic_barchart_html", bar), ("topic_map_html", scatter)):
-        with atomic_write(paths[key], encoding="utf-8") as fh:
-            # self-contained (no network); a fixed div id so the same data gives the same file
-            fh.write(fig.to_html(include_plotlyjs=True, full_html=True, div_id=key.replace("_html", "")))
-    _png_barchart(labels, sizes, paths["topic_barchart_png"])
-
-
-def _pca2(x: np.ndarray) -> np.ndarray:
-    if len(x) < 3:
-        return np.column_stack([np.arange(len(x), dtype=float), np.zeros(len(x))])
-    centred = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
-    return centred @ vt[:2].T
-
-
-def _png_barchart(labels: list[str], sizes: list[int], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(10, max(3, 0.4 * len(labels) + 1)))
-    ax.barh(labels[::-1], sizes[::-1], color="#4c72b0")
-    ax.set_xlabel("passages")
-    ax.set_title("Passages per topic")
-    fig.tight_layout()
-    with atomic_write(path, mode="wb") as fh:
-        fig.savefig(fh, format="png", dpi=100, metadata={"Software": None})
-    plt.close(fig)
+        table, by_code = self.tables
+        if not table:
+            return
+        data = plots.map_data(table, by_code, self.centroids, self.code_names, WELL_COVERED)
+        title = "Intertopic map (PCA of topic centroids; bubble area = passages, colour = best code)"
+        plots.write_map_html(data, self.paths["topic_map_html"], title)
+        plots.write_map_png(data, self.paths["topic_map_png"], title)
+        plots.write_barchart(data, self.paths["topic_barchart_html"], self.paths["topic_barchart_png"])
