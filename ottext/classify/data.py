@@ -74,7 +74,7 @@ def load_corpus(directory: str | Path, codebook: Codebook) -> list[Labelled]:
 
 
 def corpus_hash(directory: str | Path) -> str:
-    """sha256 over the corpus files' names and bytes."""
+    """sha256 over a folder's ``.jsonl`` files' names and bytes (a corpus, or its readings)."""
     h = hashlib.sha256()
     for f in sorted(Path(directory).glob("*.jsonl")):
         h.update(f.name.encode("utf-8") + b"\0" + f.read_bytes())
@@ -118,10 +118,3 @@ def reading_matrix(items: list[Labelled], codebook: Codebook, directory: str | P
             out[i] = [(c in pair[0]) / 2 + (c in pair[1]) / 2 for c in codebook.ids]
     return out
 
-
-def readings_hash(directory: str | Path) -> str:
-    """sha256 over the blind readings' file names and bytes (they shape a soft-target reader)."""
-    h = hashlib.sha256()
-    for f in sorted(Path(directory).glob("*.jsonl")):
-        h.update(f.name.encode("utf-8") + b"\0" + f.read_bytes())
-    return h.hexdigest()

@@ -17,7 +17,6 @@ from ottext.classify.data import (
     load_labelled,
     reading_matrix,
     readings_dir,
-    readings_hash,
 )
 from ottext.classify.features import embed_pair
 from ottext.classify.metrics import agreement, calibration, paired_difference
@@ -82,7 +81,7 @@ def train_model(corpus_dir: Path, codebook: Codebook, out_dir: Path, embedder: E
             "n_train": len(train), "n_test": len(test), "n_reviewed": len(extra or []),
             "embedder": embedder.id, "train_ids": [i.id for i in train], "train_texts": texts}
     if soft:
-        info["readings_sha256"] = readings_hash(readings_dir(corpus_dir))
+        info["readings_sha256"] = corpus_hash(readings_dir(corpus_dir))
     if extra:
         info["review_thresholds"] = {
             c: {"threshold": float(t), "corpus": float(ct), "reviewed_positives": int(k)} for c, t, ct, k in
