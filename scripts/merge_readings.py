@@ -3,7 +3,7 @@
 Usage:
   .venv/bin/python scripts/merge_readings.py [--drafts corpora/drafts] [--check]
 
-For each corpus file `passages_X.jsonl` (X = a...p): the first reading is the writer's codes
+For each corpus file `passages_X.jsonl` (X = a...q): the first reading is the writer's codes
 (`corpora/training/` for a-f, `corpora/drafts/` for newer files), the second a blind coder's
 (`corpora/readings/X_second.jsonl`, or the drafts' `second/` folder), and where they differ the
 adjudicator's (`X_adjudicated.jsonl`). Writes `corpora/training/passages_X.jsonl` with the final
@@ -56,7 +56,7 @@ def main() -> None:
     cb = load_codebook()
     READINGS.mkdir(exist_ok=True)
     second_dir = args.drafts / "second"
-    groups = {x: next((g for g in GROUPS if x in g), x) for x in "abcdefghijklmnop"}
+    groups = {x: next((g for g in GROUPS if x in g), x) for x in "abcdefghijklmnopq"}
     print("| file | passages | identical code sets | mean per-code F1 between readings | adjudicated |")
     print("|---|---|---|---|---|")
     problems = 0
