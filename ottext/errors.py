@@ -64,6 +64,8 @@ class Errors:
     E309 = "{file}: no source {source!r} in this project (sources are listed in exports/manifest.json)"
     E310 = "{file}: not a regular file ({detail}); ottext writes only to a new path or over a regular file"
     E311 = "{file}: no finished run yet, so there is nothing to compare; run `ottext run` first"
+    E312 = ("{file}: project was embedded with the {used} MiniLM runtime, not {runtime}; "
+            "use --embed-runtime {used} or a new project")
     W301 = ("{file}: a run {state} (started {started}); this output holds only what was finished before it"
             " ({detail})")
     W302 = "{file} row {line}: {detail}; row skipped"
@@ -88,6 +90,9 @@ class Errors:
     E415 = ("{file}: reader runtime {runtime!r} is not known (known: {known}); set OTTEXT_READER_RUNTIME "
             "to one of them")
     E416 = "{file}: reader runtime 'onnx-int8' needs the onnxruntime and onnx packages, which are not installed"
+    E417 = ("{file}: embedding runtime {runtime!r} is not known (known: {known}); set OTTEXT_EMBED_RUNTIME "
+            "to one of them")
+    E418 = "{file}: embedding runtime 'onnx-int8' needs the onnxruntime and onnx packages, which are not installed"
     # REFI-QDA exchange (E5xx)
     E501 = "{file}: not a readable REFI-QDA file ({detail})"
     E502 = ("{file}: not a REFI-QDA codebook (root element <{root}>; expected a .qdc <CodeBook>"

@@ -95,11 +95,10 @@ def _remove_models_trained_on(folder: Path, passage_ids: set[str], result: Forge
 
 
 def _embedder(store: Store):
-    from ottext.embed import CachedEmbedder, get_embedder
+    from ottext.embed import project_embedder
 
     saved = json.loads(store.get_meta(EXPORT_OPTIONS_KEY) or "{}")
-    return CachedEmbedder(get_embedder(saved.get("backend") or store.get_meta("embedding_backend") or "minilm"),
-                          store)
+    return project_embedder(store, saved.get("backend"))
 
 
 def _refit_topics(store: Store, project: Path, run_id: str, result: ForgetResult) -> None:

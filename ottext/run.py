@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ottext import package_version
 from ottext.codebook import load_codebook
-from ottext.embed import CachedEmbedder, get_embedder
+from ottext.embed import RUNTIME_META, CachedEmbedder, get_embedder
 from ottext.errors import Errors, IngestError, OttextError, StoreError, printable
 from ottext.ingest import SUPPORTED, IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
@@ -45,6 +45,7 @@ class RunOptions:
     refit_topics: bool = False
     likert_map: Path | None = None
     backend: str = "minilm"
+    runtime: str | None = None  # how MiniLM runs (onnx-int8 or torch); None: the project's, else the default
     processes: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))  # cleaning workers
 
     def settings_key(self) -> str:
@@ -134,6 +135,7 @@ def run_project(
         used = store.get_meta("embedding_backend")
         if used and used != options.backend:
             raise StoreError(Errors.E306, file=store.dir, used=used, backend=options.backend)
+        runtime = _runtime(store, options, built=bool(used))
         run_id = store.begin_run()
         summary = RunSummary(run_id=run_id, project=str(project))
         settings = options.settings_key()
@@ -164,7 +166,9 @@ def run_project(
             raise _no_input(unread)
         progress.end("cleaning", cleaner.cleaned)
         store.set_meta("embedding_backend", options.backend)
-        embedder = CachedEmbedder(get_embedder(options.backend), store)  # loads a model only if something is new
+        if options.backend == "minilm":
+            store.set_meta(RUNTIME_META, runtime)
+        embedder = CachedEmbedder(get_embedder(options.backend, runtime), store)  # loads a model only if new
         clock = _lap(summary, "ingest_clean_segment", clock)
         coder = load_coder(store, codebook, options, summary, embedder) if options.code else None
         if options.code or options.topics:  # the topics' embedding is timed with the coding's
@@ -250,6 +254,20 @@ def _remove_new_project(project: Path, made: Path) -> None:
             return
         if folder == made:
             return
+
+
+def _runtime(store: Store, options: RunOptions, built: bool) -> str:
+    """How MiniLM runs for this project: the runtime it was built with (torch for a project made
+    before runtimes were recorded), else the one asked for, else the default. Asking a built
+    project for another is a one-line error: its cached vectors would no longer match."""
+    from ottext.embed import default_runtime, project_runtime
+
+    if options.backend != "minilm":
+        return "torch"  # only MiniLM has runtimes
+    recorded = store.get_meta(RUNTIME_META) or (project_runtime(store) if built else None)
+    if recorded and options.runtime and options.runtime != recorded:
+        raise StoreError(Errors.E312, file=store.dir, used=recorded, runtime=options.runtime)
+    return recorded or options.runtime or default_runtime()
 
 
 def _lap(summary: RunSummary, stage: str, since: float) -> float:

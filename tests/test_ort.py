@@ -97,3 +97,77 @@ def test_unknown_runtime_in_the_environment_is_one_line_from_the_cli(tmp_path, m
     assert res.stderr.strip().splitlines() == ["ottext: $OTTEXT_READER_RUNTIME: reader runtime 'gpu' is not known "
                                                "(known: onnx-int8, torch); set OTTEXT_READER_RUNTIME to one of them"]
     assert not (tmp_path / "out.jsonl").exists()
+
+
+# the MiniLM embedder on ONNX Runtime: the run's default for topics and quotes ---------------------
+
+SURVEY = ("id,What gets in the way?\n1,No admin support and the laptop crashes daily\n"
+          "2,My supervision is cancelled every month\n")
+
+
+def test_minilm_on_int8_gives_vectors_close_to_torchs(minilm):
+    from ottext.embed import MiniLMEmbedder
+
+    fast = MiniLMEmbedder(runtime="onnx-int8")
+    texts = PASSAGES + ["Staffing, IT, supervision", "We finally have a principal OT who argues for us at DMT."]
+    cos = (fast.embed(texts) * minilm.embed(texts)).sum(1)
+    assert cos.min() > 0.95 and cos.mean() > 0.985, cos  # measured on 400 corpus passages: mean 0.991, min 0.965
+    assert fast.id == minilm.id + "+onnx-int8"  # cached apart: a project never mixes the two
+
+
+def test_unknown_embedding_runtime_is_refused():
+    from ottext.embed import MiniLMEmbedder
+
+    with pytest.raises(OttextError, match=r"^\$OTTEXT_EMBED_RUNTIME: embedding runtime 'gpu' is not known "
+                                          r"\(known: onnx-int8, torch\)"):
+        MiniLMEmbedder(runtime="gpu")
+
+
+def test_new_project_records_its_runtime_and_keeps_it(tmp_path, monkeypatch):
+    from ottext.embed import RUNTIME_META
+    from ottext.errors import StoreError
+    from ottext.run import RunOptions, run_project
+    from ottext.store import Store
+
+    monkeypatch.delenv("OTTEXT_EMBED_RUNTIME", raising=False)
+    (tmp_path / "s.csv").write_text(SURVEY, encoding="utf-8")
+    run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", code=False, topics=False))
+    with Store(tmp_path / "p") as store:
+        assert store.get_meta(RUNTIME_META) == "onnx-int8"  # the default where ONNX Runtime is installed
+    monkeypatch.setenv("OTTEXT_EMBED_RUNTIME", "torch")  # a later default does not switch a built project
+    run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", code=False, topics=False))
+    with pytest.raises(StoreError, match=r"embedded with the onnx-int8 MiniLM runtime, not torch; "
+                                         r"use --embed-runtime onnx-int8 or a new project"):
+        run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", code=False, topics=False,
+                                                                    runtime="torch"))
+    with Store(tmp_path / "p") as store:
+        assert store.get_meta(RUNTIME_META) == "onnx-int8"
+
+
+def test_project_made_before_runtimes_were_recorded_stays_on_torch(tmp_path, monkeypatch):
+    from ottext.embed import RUNTIME_META, project_embedder
+    from ottext.run import RunOptions, run_project
+    from ottext.store import Store
+
+    (tmp_path / "s.csv").write_text(SURVEY, encoding="utf-8")
+    run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", code=False, topics=False,
+                                                                runtime="torch"))
+    with Store(tmp_path / "p") as store:
+        store.set_meta(RUNTIME_META, "")  # as an older ottext left it: a backend but no runtime
+    run_project([tmp_path / "s.csv"], tmp_path / "p", RunOptions(model="blank", code=False, topics=False))
+    with Store(tmp_path / "p") as store:
+        assert store.get_meta(RUNTIME_META) == "torch"
+        assert project_embedder(store).id.endswith("+onnx-int8") is False
+
+
+def test_bad_embed_runtime_option_is_one_line_from_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from ottext.cli import app
+
+    (tmp_path / "s.csv").write_text(SURVEY, encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "s.csv"), "--project", str(tmp_path / "p"),
+                                   "--embed-runtime", "cuda"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert res.stderr.strip() == "ottext: --embed-runtime must be onnx-int8 or torch, not 'cuda'"
+    assert not (tmp_path / "p").exists()

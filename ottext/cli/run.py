@@ -32,6 +32,8 @@ def run(
     refit_topics: bool = typer.Option(False, "--refit-topics", help="Refit topics, carrying ids over."),
     likert_map: Path = typer.Option(None, "--likert-map", help="Likert map (YAML) for health-check scores."),
     backend: str = typer.Option("minilm", "--backend", help="Embedding backend: minilm (default) or static."),
+    embed_runtime: str = typer.Option(None, "--embed-runtime", help="How MiniLM runs for topics and quotes: "
+                                      "onnx-int8 (the default where installed) or torch. A project keeps its own."),
     fast: bool = typer.Option(False, "--fast", help="Fast profile: blank spaCy pipeline, rule-based redaction."),
     model: Path = typer.Option(None, "--model", help="Classifier folder (default: the shipped model)."),
     processes: int = typer.Option(None, "--processes", min=1, help="Cleaning worker processes (default: up to 2)."),
@@ -45,6 +47,8 @@ def run(
         fail(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}", code=2)
     if backend not in ("minilm", "static"):
         fail(f"--backend must be minilm or static, not {backend!r}", code=2)
+    if embed_runtime is not None and embed_runtime not in ("onnx-int8", "torch"):
+        fail(f"--embed-runtime must be onnx-int8 or torch, not {embed_runtime!r}", code=2)
     ingest = IngestOptions(table=TableOptions(text_columns=list(text_column or []), id_column=id_column))
     if max_file_mb is not None:
         ingest.max_prose_mb = ingest.max_table_mb = max_file_mb
@@ -52,7 +56,7 @@ def run(
                          max_words=max_words, redact=not no_redact,
                          model="blank" if blank or fast else "auto", ingest=ingest, code=not no_code,
                          classifier=model, topics=not no_topics, refit_topics=refit_topics,
-                         likert_map=likert_map, backend=backend)
+                         likert_map=likert_map, backend=backend, runtime=embed_runtime)
     if processes is not None:
         options.processes = processes
     try:

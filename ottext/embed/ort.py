@@ -12,6 +12,7 @@ downloaded: the graph is built from the weights in hand. The cached file is an O
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 import warnings
@@ -38,12 +39,13 @@ def cache_dir() -> Path:
     return Path(base) / "onnx"
 
 
-def weights_key(weights: dict, config: dict) -> str:
+def weights_key(weights: dict, config: dict, reduce_range: bool = True) -> str:
     """A hash of the encoder's tensors (names, shapes, values), its config and the export settings."""
     import onnxruntime
     import torch
 
-    h = hashlib.sha256(f"ottext-ort-{FORMAT}-int8-pc-rr|{torch.__version__}|{onnxruntime.__version__}|".encode())
+    settings = "int8-pc-rr" if reduce_range else "int8-pc"
+    h = hashlib.sha256(f"ottext-ort-{FORMAT}-{settings}|{torch.__version__}|{onnxruntime.__version__}|".encode())
     h.update(repr(sorted((k, v) for k, v in config.items() if isinstance(v, int | float | str))).encode())
     for name in sorted(weights):
         t = weights[name].detach().to(torch.float32).contiguous()
@@ -52,7 +54,7 @@ def weights_key(weights: dict, config: dict) -> str:
     return h.hexdigest()[:24]
 
 
-def _export(encoder, path: Path) -> None:
+def _export(encoder, path: Path, reduce_range: bool = True) -> None:
     """Write the int8 graph: (ids, types, mask, pool) -> the mean of the token vectors under ``pool``."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -84,23 +86,30 @@ def _export(encoder, path: Path) -> None:
             torch.onnx.export(Graph(), (ids, types, mask, mask), str(plain), input_names=list(dynamic),
                               output_names=["pooled"], dynamic_axes={**dynamic, "pooled": {0: "b"}},
                               opset_version=17, dynamo=False)
-        quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
+        quiet = logging.getLogger().level
+        logging.getLogger().setLevel(logging.ERROR)  # the quantiser's advice is logged at the root, not the user's
+        try:
+            quantize_dynamic(str(plain), str(path), weight_type=QuantType.QInt8, per_channel=True,
+                             reduce_range=reduce_range)
+        finally:
+            logging.getLogger().setLevel(quiet)
 
 
 class OrtEncoder:
-    """Mean-pooled token vectors of a BERT encoder, computed by ONNX Runtime on int8 weights."""
+    """Mean-pooled token vectors of a BERT encoder, computed by ONNX Runtime on int8 weights
+    (per output channel; ``reduce_range`` keeps them to 7 bits, as CPUs without VNNI need)."""
 
-    def __init__(self, encoder, threads: int = 2, cache: Path | None = None) -> None:
+    def __init__(self, encoder, threads: int = 2, cache: Path | None = None, reduce_range: bool = True) -> None:
         import onnxruntime as ort
 
         self.tokenizer = encoder.tokenizer
         folder = cache or cache_dir()
-        path = folder / f"bert-int8-{weights_key(encoder.weights, encoder.config)}.onnx"
+        path = folder / f"bert-int8-{weights_key(encoder.weights, encoder.config, reduce_range)}.onnx"
         if not path.exists():
             folder.mkdir(parents=True, exist_ok=True)
             part = path.with_suffix(f".{os.getpid()}.part")
             try:
-                _export(encoder, part)
+                _export(encoder, part, reduce_range)
                 os.replace(part, path)
             finally:
                 part.unlink(missing_ok=True)
