@@ -160,7 +160,8 @@ class CodeClassifier:
         folds = KFold(n_splits=self.reader_folds, shuffle=True, random_state=self.random_state)
         for train, val in folds.split(texts):
             reader = self._new_reader().fit([texts[i] for i in train], [contexts[i] for i in train], y[train])
-            oof[val] = reader.predict_proba([texts[i] for i in val], [contexts[i] for i in val])
+            # torch, whatever is installed: the thresholds a rebuild learns must not depend on it
+            oof[val] = reader.predict_proba([texts[i] for i in val], [contexts[i] for i in val], runtime="torch")
         return oof
 
     def _blend(self, lr_proba: np.ndarray, reader_proba: np.ndarray) -> np.ndarray:
