@@ -170,6 +170,11 @@ def run_project(
             store.set_meta(RUNTIME_META, runtime)
         embedder = CachedEmbedder(get_embedder(options.backend, runtime), store)  # loads a model only if new
         clock = _lap(summary, "ingest_clean_segment", clock)
+        if options.topics:
+            from ottext.topics import preload_model, will_fit
+
+            if will_fit(store, options.refit_topics):
+                preload_model()  # cleaning's workers are done: no fork follows
         coder = load_coder(store, codebook, options, summary, embedder) if options.code else None
         if options.code or options.topics:  # the topics' embedding is timed with the coding's
             embed_new_texts(store, embedder, coder, options.topics, options.refit_topics, progress)

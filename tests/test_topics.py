@@ -151,3 +151,14 @@ def test_large_studies_fit_on_a_sample_and_assign_the_rest(project):
     finally:
         store.close()
     assert summary.status == "fitted" and len(assignments) == 24  # 12 fitted, 12 assigned to centroids
+
+
+def test_topic_model_loads_in_the_background_while_a_run_embeds():
+    import sys
+
+    from ottext.topics import preload_model
+
+    thread = preload_model()
+    assert thread.daemon  # never keeps a finished run alive
+    thread.join(120)
+    assert not thread.is_alive() and "ottext.topics.model" in sys.modules

@@ -7,9 +7,11 @@ ids and labels carry over where the theme is the same.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -91,6 +93,26 @@ def update_topics(store: Store, project_dir: Path, embedder: Embedder, run_id: s
     return summary
 
 
+def will_fit(store: Store, refit: bool = False) -> bool:
+    """Whether ``update_topics`` would fit (or refit) rather than only assign new passages."""
+    return refit or not store.topics()
+
+
+def preload_model() -> threading.Thread:
+    """Import BERTopic and its stack (about 10 s here) in a background thread, so that it happens
+    while a run embeds and codes (ONNX Runtime and PyTorch release the GIL); the fit's own import
+    then waits for it. Start it only after the last fork of a run: a child forked while another
+    thread holds an import lock could hang."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # any failure shows, as a one-line error, where the fit imports it
+            import ottext.topics.model  # noqa: F401
+
+    thread = threading.Thread(target=load, name="ottext-topics-import", daemon=True)
+    thread.start()
+    return thread
+
+
 def texts_to_embed(store: Store, refit: bool = False) -> list[str]:
     """The passage texts ``update_topics`` will embed (none when it will skip topics), so a run can
     embed them beforehand, as one stage, with the same call."""
@@ -122,4 +144,4 @@ def _save_bertopic(tm, folder: Path, ids: list[int]) -> None:
     tmp.rename(folder)
 
 
-__all__ = ["MIN_PASSAGES", "TopicSummary", "texts_to_embed", "update_topics"]
+__all__ = ["MIN_PASSAGES", "TopicSummary", "preload_model", "texts_to_embed", "update_topics", "will_fit"]
