@@ -177,9 +177,13 @@ def run_project(
                 preload_model()  # cleaning's workers are done: no fork follows
         coder = load_coder(store, codebook, options, summary, embedder) if options.code else None
         if options.code or options.topics:  # the topics' embedding is timed with the coding's
+            since = time.perf_counter()
             embed_new_texts(store, embedder, coder, options.topics, options.refit_topics, progress)
+            summary.timings["embedding"] = round(time.perf_counter() - since, 3)
         if options.code:
+            since = time.perf_counter()
             code_new_passages(store, coder, run_id, summary, progress)
+            summary.timings["coding"] = round(time.perf_counter() - since, 3)
             clock = _lap(summary, "embed_and_code", clock)
         if options.topics:
             from ottext.topics import update_topics

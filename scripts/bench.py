@@ -37,12 +37,18 @@ from pathlib import Path
 from ottext.run import RunOptions, run_project
 start = time.perf_counter()
 s = run_project([Path(sys.argv[1])], Path(sys.argv[2]), RunOptions(model=sys.argv[3], backend=sys.argv[4],
-                likert_map=None))
+                likert_map=None, runtime=sys.argv[5] or None))
+from ottext.classify.reader import default_runtime
+from ottext.embed import project_runtime
+from ottext.store import Store
+with Store(Path(sys.argv[2])) as store:
+    embed_runtime = project_runtime(store) if sys.argv[4] == "minilm" else "-"
 if s.problems or s.totals["passages"] == 0:
     raise SystemExit(f"the run read nothing: {s.problems}")
 print(json.dumps({"seconds": time.perf_counter() - start, "timings": s.timings, "passages": s.totals["passages"],
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "peak_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+                  "peak_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "runtimes": f"MiniLM {embed_runtime}, reader {default_runtime()}"}))
 """
 
 CHILD_BASELINE = """
@@ -87,6 +93,8 @@ def main() -> None:
     ap.add_argument("--backend", default="minilm", choices=["minilm", "static"])
     ap.add_argument("--fast", action="store_true", help="blank spaCy pipeline and rule-based redaction")
     ap.add_argument("--baseline", action="store_true", help="also time BERTopic's default fit_transform")
+    ap.add_argument("--embed-runtime", default="", choices=["", "onnx-int8", "torch"],
+                    help="MiniLM runtime of the run (default: ottext's); the reader's is $OTTEXT_READER_RUNTIME")
     ap.add_argument("--rerun", action="store_true",
                     help="then add 1%% new responses to the survey and time the re-run on the same project")
     args = ap.parse_args()
@@ -98,17 +106,17 @@ def main() -> None:
             make_survey(n, survey)
             t0 = time.perf_counter()
             run = child(CHILD_RUN, str(survey), str(Path(tmp) / "p"), "blank" if args.fast else "auto",
-                        args.backend)
+                        args.backend, args.embed_runtime)
             row = {"passages": n, "backend": args.backend, "profile": profile, "measured": time.strftime("%Y-%m-%d"),
                    "seconds": round(run["seconds"], 1),
                    "wall_with_start_s": round(time.perf_counter() - t0, 1),
                    "passages_per_s": round(n / run["seconds"], 1), "peak_mb": round(run["peak_mb"]),
                    "peak_worker_mb": round(run["peak_worker_mb"]),
-                   "stages": run["timings"]}
+                   "runtimes": run["runtimes"], "stages": run["timings"]}
             if args.rerun:  # the same survey with 1% more responses (the first n rows are identical)
                 make_survey(n + max(1, n // 100), survey)
                 again = child(CHILD_RUN, str(survey), str(Path(tmp) / "p"), "blank" if args.fast else "auto",
-                              args.backend)
+                              args.backend, args.embed_runtime)
                 row["rerun_1pct"] = {"seconds": round(again["seconds"], 1), "peak_mb": round(again["peak_mb"]),
                                      "ratio_to_first": round(again["seconds"] / run["seconds"], 3),
                                      "stages": again["timings"]}
@@ -130,18 +138,18 @@ def main() -> None:
 
 
 def write_markdown(rows: list[dict]) -> None:
-    stages = ["ingest_clean_segment", "embed_and_code", "topics", "export", "embedding_all_stages"]
+    stages = ["ingest_clean_segment", "embed_and_code", "embedding", "coding", "topics", "export"]
     lines = ["# Performance", "", "Measured on this project's 2-core, 24 GiB machine (no GPU) by `scripts/bench.py`",
              "(each size a fresh project in its own process; stage times are wall seconds).", "",
-             "| passages | backend | profile | measured | total s | passages/s | peak MB (largest worker) | "
+             "| passages | backend | profile | runtimes | measured | total s | passages/s | peak MB (largest worker) | "
              + " | ".join(stages)
              + " | baseline s | ratio to baseline | re-run after 1% new, s (share of first) |",
-             "|---" * (10 + len(stages)) + "|"]
+             "|---" * (11 + len(stages)) + "|"]
     for r in rows:
         st = r["stages"]
         worker = f" ({r['peak_worker_mb']})" if r.get("peak_worker_mb") else ""
-        lines.append(f"| {r['passages']:,} | {r['backend']} | {r['profile']} | {r.get('measured', '')} | "
-                     f"{r['seconds']} | {r['passages_per_s']} | "
+        lines.append(f"| {r['passages']:,} | {r['backend']} | {r['profile']} | {r.get('runtimes', '')} | "
+                     f"{r.get('measured', '')} | {r['seconds']} | {r['passages_per_s']} | "
                      f"{r['peak_mb']}{worker} | " + " | ".join(str(st.get(s, "")) for s in stages)
                      + f" | {r.get('baseline_seconds', '')} | {r.get('ratio_to_baseline', '')} |"
                      + (f" {r['rerun_1pct']['seconds']} ({r['rerun_1pct']['ratio_to_first']:.1%}) |"
@@ -159,11 +167,12 @@ def write_markdown(rows: list[dict]) -> None:
                          f"{r['rerun_1pct']['peak_mb']} | " + " | ".join(str(st.get(x, "")) for x in stages) + " |")
     lines += ["", "Each row keeps the figures of its last measurement (see `measured`); re-run its command to",
               "refresh it. Peak MB is the main process's peak RSS; in brackets, the largest cleaning worker's",
-              "(forked, so pages it shares with the main process count in both). The",
-              "`embedding_all_stages` column is the embedding time inside the other stages (coding, topics,",
-              "quotes). Since the run's embedding became a stage of its own (issue 17), the passages the topics",
-              "read are embedded before coding, so their time is in `embed_and_code`, no longer in `topics`. The"
-              " BERTopic baseline is `BERTopic(embedding_model=MiniLM).fit_transform(texts)`.",
+              "(forked, so pages it shares with the main process count in both). `embed_and_code` is the",
+              "embedding stage (every new text the coding and the topics read, by each embedder that reads it)",
+              "plus the coding stage (the model, its fine-tuned reader included); `embedding` and `coding` are",
+              "the two apart (rows measured before 2026-12-07 lack them). `runtimes` says how MiniLM (topics",
+              "and quotes) and the reader ran. The BERTopic baseline is",
+              "`BERTopic(embedding_model=MiniLM).fit_transform(texts)` with sentence-transformers on PyTorch.",
               "", "Commands:", "", "```",
               ".venv/bin/python scripts/bench.py --sizes 1000 --baseline",
               ".venv/bin/python scripts/bench.py --sizes 10000 --baseline --rerun",
