@@ -89,7 +89,7 @@ class Errors:
     E414 = "{file}: file is {size_mb:.0f} MB, over the {limit_mb:.0f} MB limit for a model file"
     E415 = ("{file}: reader runtime {runtime!r} is not known (known: {known}); set OTTEXT_READER_RUNTIME "
             "to one of them")
-    E416 = "{file}: reader runtime {runtime!r} needs the onnxruntime and onnx packages, which are not installed"
+    E416 = "{file}: reader runtime 'onnx-int8' needs the onnxruntime and onnx packages, which are not installed"
     E417 = ("{file}: embedding runtime {runtime!r} is not known (known: {known}); set OTTEXT_EMBED_RUNTIME "
             "to one of them")
     E418 = "{file}: embedding runtime 'onnx-int8' needs the onnxruntime and onnx packages, which are not installed"

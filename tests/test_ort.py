@@ -73,26 +73,13 @@ def test_reader_scores_on_int8_stay_close_to_pytorchs(tmp_path, monkeypatch):
     fast = reader.predict_proba(PASSAGES, runtime="onnx-int8")
     assert reader.runtime_used_ == "onnx-int8" and np.abs(exact - fast).max() < 0.1
     assert list((tmp_path / "onnx").glob("bert-int8-*.onnx"))
-    same = reader.predict_proba(PASSAGES, runtime="onnx-fp32")  # float32 on ONNX Runtime: torch's scores
-    assert reader.runtime_used_ == "onnx-fp32" and np.abs(exact - same).max() < 1e-4
-    assert list((tmp_path / "onnx").glob("bert-fp32-*.onnx"))
-
-
-def test_reader_reads_on_onnx_float32_by_default(monkeypatch):
-    from ottext.classify.reader import default_runtime
-
-    monkeypatch.delenv("OTTEXT_READER_RUNTIME", raising=False)
-    assert default_runtime() == "onnx-fp32"
-    monkeypatch.setenv("OTTEXT_READER_RUNTIME", "torch")
-    assert default_runtime() == "torch"
 
 
 def test_unknown_reader_runtime_is_refused():
     cb = tiny_codebook()
     reader = FineTunedReader(len(cb))
     reader.head_w_ = reader.head_b_ = object()  # looks fitted; the runtime is checked first
-    with pytest.raises(OttextError, match=r"reader runtime 'cuda' is not known \(known: onnx-fp32, onnx-int8, "
-                                          r"torch\); "
+    with pytest.raises(OttextError, match=r"reader runtime 'cuda' is not known \(known: onnx-int8, torch\); "
                                           r"set OTTEXT_READER_RUNTIME"):
         reader.predict_proba(["x"], runtime="cuda")
 
@@ -108,8 +95,7 @@ def test_unknown_runtime_in_the_environment_is_one_line_from_the_cli(tmp_path, m
     res = CliRunner().invoke(app, ["code", str(src), "--out", str(tmp_path / "out.jsonl")])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert res.stderr.strip().splitlines() == ["ottext: $OTTEXT_READER_RUNTIME: reader runtime 'gpu' is not known "
-                                               "(known: onnx-fp32, onnx-int8, torch); set OTTEXT_READER_RUNTIME to "
-                                               "one of them"]
+                                               "(known: onnx-int8, torch); set OTTEXT_READER_RUNTIME to one of them"]
     assert not (tmp_path / "out.jsonl").exists()
 
 

@@ -20,19 +20,15 @@ from ottext.errors import Errors, OttextError
 
 WEIGHTS = "reader.safetensors"
 CONFIG = "reader.json"
-RUNTIMES = ("onnx-fp32", "onnx-int8", "torch")
+RUNTIMES = ("onnx-int8", "torch")
 
 
 def default_runtime() -> str:
-    """``$OTTEXT_READER_RUNTIME`` if set, else ``onnx-fp32`` where ONNX Runtime is installed, else
-    ``torch``. Both compute in float32, the precision the reader was trained and scored at, and give
-    the same scores (``tests/test_ort.py``); ONNX Runtime is about twice as fast here. ``onnx-int8``
-    is faster still but moved dev macro-F1 by up to 0.03."""
+    """``$OTTEXT_READER_RUNTIME`` if set, else ``torch``: the precision the reader was trained and
+    scored at. ``onnx-int8`` is about twice as fast here but cost up to 0.018 dev macro-F1."""
     import os
 
-    from ottext.embed.ort import available
-
-    return os.environ.get("OTTEXT_READER_RUNTIME") or ("onnx-fp32" if available() else "torch")
+    return os.environ.get("OTTEXT_READER_RUNTIME") or "torch"
 
 
 def _half(t):
@@ -187,8 +183,7 @@ class FineTunedReader:
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None, batch_size: int = 32,
                       runtime: str | None = None, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
         """Scores in [0, 1], one column per code (uncalibrated sigmoid outputs). ``runtime`` is
-        ``"torch"``, ``"onnx-fp32"`` (ONNX Runtime) or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by
-        default ``default_runtime()``.
+        ``"torch"`` or ``"onnx-int8"`` (ONNX Runtime on int8 weights); by default ``default_runtime()``.
         ``on_batch`` hears how many passages each batch scored."""
         import torch
 
@@ -200,8 +195,8 @@ class FineTunedReader:
         encoder = self.encoder_
         for k, v in self.weights_.items():
             encoder.weights[k] = v
-        if runtime != "torch":
-            ort_encoder = self._ort_encoder(runtime[len("onnx-"):])
+        if runtime == "onnx-int8":
+            ort_encoder = self._ort_encoder()
         out = np.zeros((len(texts), self.n_codes), dtype=np.float32)
         # batches of similar length (passage and context together) waste least on padding
         order = np.argsort([-len(t) - len(c) for t, c in zip(texts, contexts, strict=True)], kind="stable")
@@ -209,7 +204,7 @@ class FineTunedReader:
             for start in range(0, len(texts), batch_size):
                 chosen = order[start:start + batch_size]
                 batch = [texts[i] for i in chosen], [contexts[i] for i in chosen]
-                if runtime != "torch":
+                if runtime == "onnx-int8":
                     pooled = torch.from_numpy(ort_encoder.pooled(*self._batch(encoder, *batch)))
                     logits = torch.nn.functional.linear(pooled, self.head_w_, self.head_b_)
                 else:
@@ -220,18 +215,16 @@ class FineTunedReader:
         self.runtime_used_ = runtime
         return out
 
-    def _ort_encoder(self, precision: str):
-        """The encoder with this reader's weights, as an ONNX Runtime graph at ``precision`` (``fp32``
-        or ``int8``, with 7-bit weights), exported once and cached."""
-        self._ort = getattr(self, "_ort", None) or {}
-        if precision not in self._ort:
+    def _ort_encoder(self):
+        """The encoder with this reader's weights, as an int8 ONNX Runtime graph (exported once, cached)."""
+        if getattr(self, "_ort", None) is None:
             from ottext.embed.ort import OrtEncoder, available
 
             if not available():
-                raise OttextError(Errors.E416, file="$OTTEXT_READER_RUNTIME", runtime=f"onnx-{precision}")
-            self._ort[precision] = OrtEncoder(self.encoder_, threads=self.threads,
-                                              precision="fp32" if precision == "fp32" else "int8-rr")
-        return self._ort[precision]
+                raise OttextError(Errors.E416, file="$OTTEXT_READER_RUNTIME")
+
+            self._ort = OrtEncoder(self.encoder_, threads=self.threads)
+        return self._ort
 
     # files -----------------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
