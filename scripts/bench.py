@@ -137,6 +137,9 @@ def main() -> None:
     write_markdown(rows)
 
 
+NOTES = "\n## Reading these figures\n"
+
+
 def write_markdown(rows: list[dict]) -> None:
     stages = ["ingest_clean_segment", "embed_and_code", "embedding", "coding", "topics", "export"]
     lines = ["# Performance", "", "Measured on this project's 2-core, 24 GiB machine (no GPU) by `scripts/bench.py`",
@@ -179,7 +182,9 @@ def write_markdown(rows: list[dict]) -> None:
               ".venv/bin/python scripts/bench.py --sizes 1000 10000 --fast --baseline",
               ".venv/bin/python scripts/bench.py --sizes 100000 --backend static --fast --rerun",
               ".venv/bin/python scripts/bench.py --sizes 1000000 --backend static --fast --rerun", "```", ""]
-    (DOCS / "performance.md").write_text("\n".join(lines))
+    path = DOCS / "performance.md"
+    notes = path.read_text(encoding="utf-8").partition(NOTES)[2] if path.is_file() else ""
+    path.write_text("\n".join(lines) + (NOTES + notes if notes else ""))  # the hand-written notes are kept
 
 
 if __name__ == "__main__":
