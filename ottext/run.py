@@ -126,6 +126,13 @@ def run_project(
         reads = f"no file ottext reads in it; it reads {', '.join(SUPPORTED)}"
         raise _no_input([(str(i.file), str(i)) for i in items]
                         or [(printable(str(p)), f"{printable(str(p))}: {reads}") for p in inputs])
+    if options.backend == "minilm":  # a bad runtime is refused before any project is made
+        from ottext.embed.minilm import RUNTIMES, default_runtime
+
+        asked = options.runtime or default_runtime()
+        if asked not in RUNTIMES:
+            raise StoreError(Errors.E417, file="--embed-runtime" if options.runtime else "$OTTEXT_EMBED_RUNTIME",
+                             runtime=asked, known=", ".join(RUNTIMES))
     made = _first_missing(Path(project))  # the folder this run creates, if any
     store = Store(project)
     unread: list[tuple[str, str]] = []  # (file, message) of each file that could not be read

@@ -171,3 +171,17 @@ def test_bad_embed_runtime_option_is_one_line_from_the_cli(tmp_path):
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert res.stderr.strip() == "ottext: --embed-runtime must be onnx-int8 or torch, not 'cuda'"
     assert not (tmp_path / "p").exists()
+
+
+def test_unknown_runtime_in_the_environment_makes_no_project(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from ottext.cli import app
+
+    monkeypatch.setenv("OTTEXT_EMBED_RUNTIME", "gpu")
+    (tmp_path / "s.csv").write_text(SURVEY, encoding="utf-8")
+    res = CliRunner().invoke(app, ["run", str(tmp_path / "s.csv"), "--project", str(tmp_path / "p")])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.stderr.strip() == ("ottext: $OTTEXT_EMBED_RUNTIME: embedding runtime 'gpu' is not known "
+                                  "(known: onnx-int8, torch); set OTTEXT_EMBED_RUNTIME to one of them")
+    assert not (tmp_path / "p").exists()
