@@ -127,12 +127,9 @@ def run_project(
         raise _no_input([(str(i.file), str(i)) for i in items]
                         or [(printable(str(p)), f"{printable(str(p))}: {reads}") for p in inputs])
     if options.backend == "minilm":  # a bad runtime is refused before any project is made
-        from ottext.embed.minilm import RUNTIMES, default_runtime
+        from ottext.embed.minilm import asked_runtime
 
-        asked = options.runtime or default_runtime()
-        if asked not in RUNTIMES:
-            raise StoreError(Errors.E417, file="--embed-runtime" if options.runtime else "$OTTEXT_EMBED_RUNTIME",
-                             runtime=asked, known=", ".join(RUNTIMES))
+        asked_runtime(options.runtime)
     made = _first_missing(Path(project))  # the folder this run creates, if any
     store = Store(project)
     unread: list[tuple[str, str]] = []  # (file, message) of each file that could not be read
@@ -280,10 +277,12 @@ def _runtime(store: Store, options: RunOptions, built: bool) -> str:
 
     if options.backend != "minilm":
         return "torch"  # only MiniLM has runtimes
-    recorded = store.get_meta(RUNTIME_META) or (project_runtime(store) if built else None)
-    if recorded and options.runtime and options.runtime != recorded:
+    if not built:
+        return default_runtime(options.runtime)
+    recorded = project_runtime(store)
+    if options.runtime and options.runtime != recorded:
         raise StoreError(Errors.E312, file=store.dir, used=recorded, runtime=options.runtime)
-    return recorded or options.runtime or default_runtime()
+    return recorded
 
 
 def _lap(summary: RunSummary, stage: str, since: float) -> float:

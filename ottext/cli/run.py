@@ -47,8 +47,10 @@ def run(
         fail(f"--unit must be one of {', '.join(UNITS)}, not {unit!r}", code=2)
     if backend not in ("minilm", "static"):
         fail(f"--backend must be minilm or static, not {backend!r}", code=2)
-    if embed_runtime is not None and embed_runtime not in ("onnx-int8", "torch"):
-        fail(f"--embed-runtime must be onnx-int8 or torch, not {embed_runtime!r}", code=2)
+    from ottext.embed.minilm import RUNTIMES
+
+    if embed_runtime is not None and embed_runtime not in RUNTIMES:
+        fail(f"--embed-runtime must be {' or '.join(RUNTIMES)}, not {embed_runtime!r}", code=2)
     ingest = IngestOptions(table=TableOptions(text_columns=list(text_column or []), id_column=id_column))
     if max_file_mb is not None:
         ingest.max_prose_mb = ingest.max_table_mb = max_file_mb

@@ -27,11 +27,24 @@ RUNTIMES = ("onnx-int8", "torch")
 RUNTIME_META = "embedding_runtime"  # the store's record of the runtime a project's vectors came from
 
 
-def default_runtime() -> str:
-    """``$OTTEXT_EMBED_RUNTIME`` if set, else ``onnx-int8`` where ONNX Runtime is installed, else ``torch``."""
+def asked_runtime(option: str | None = None) -> str | None:
+    """The runtime asked for (``option``, else ``$OTTEXT_EMBED_RUNTIME``), checked, or None: cheap,
+    so a run can refuse a bad one before it makes anything. An unknown one is a one-line error."""
+    from ottext.errors import Errors, OttextError
+
+    asked = option or os.environ.get("OTTEXT_EMBED_RUNTIME") or None
+    if asked is not None and asked not in RUNTIMES:
+        where = "--embed-runtime" if option else "$OTTEXT_EMBED_RUNTIME"
+        raise OttextError(Errors.E417, file=where, runtime=asked, known=", ".join(RUNTIMES))
+    return asked
+
+
+def default_runtime(option: str | None = None) -> str:
+    """The runtime asked for (see ``asked_runtime``), else ``onnx-int8`` where ONNX Runtime is
+    installed, else ``torch``."""
     from ottext.embed.ort import available
 
-    return os.environ.get("OTTEXT_EMBED_RUNTIME") or ("onnx-int8" if available() else "torch")
+    return asked_runtime(option) or ("onnx-int8" if available() else "torch")
 
 
 class MiniLMEmbedder:
