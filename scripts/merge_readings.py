@@ -3,13 +3,15 @@
 Usage:
   .venv/bin/python scripts/merge_readings.py [--drafts corpora/drafts] [--check]
 
-For each corpus file `passages_X.jsonl` (X = a...q): the first reading is the writer's codes
+For each corpus file `passages_X.jsonl` (X = a...r): the first reading is the writer's codes
 (`corpora/training/` for a-f, `corpora/drafts/` for newer files), the second a blind coder's
 (`corpora/readings/X_second.jsonl`, or the drafts' `second/` folder), and where they differ the
 adjudicator's (`X_adjudicated.jsonl`). Writes `corpora/training/passages_X.jsonl` with the final
 codes (in codebook order), keeps every reading in `corpora/readings/`, and prints the agreement
-between the two readings per file. With `--check`, only verifies that the training files equal
-what the readings give.
+between the two readings per file. Codes added or removed later, when a coding rule was settled
+for passages already merged, come last from `corpora/readings/revisions.jsonl` (one line per
+passage: id, add, remove, and the rule). With `--check`, only verifies that the training files
+equal what the readings give.
 """
 
 from __future__ import annotations
@@ -36,6 +38,18 @@ def _codes(path: Path) -> dict[str, list[str]]:
     return {r["id"]: r["codes"] for r in _lines(path)} if path.is_file() else {}
 
 
+def _revisions(path: Path) -> dict[str, dict]:
+    """Later changes to merged passages' codes, by passage id (each names the rule that made it)."""
+    return {r["id"]: r for r in _lines(path)} if path.is_file() else {}
+
+
+def _revised(codes: list[str], revision: dict | None) -> list[str]:
+    if revision is None:
+        return codes
+    kept = [c for c in codes if c not in revision.get("remove", [])]
+    return kept + [c for c in revision.get("add", []) if c not in kept]
+
+
 def _agreement(first: dict, second: dict, codes: list[str]) -> tuple[float, float]:
     """Share of passages with identical code sets, and mean per-code F1 of one reading against the other."""
     same = sum(set(first[i]) == set(second[i]) for i in first) / len(first)
@@ -56,7 +70,12 @@ def main() -> None:
     cb = load_codebook()
     READINGS.mkdir(exist_ok=True)
     second_dir = args.drafts / "second"
-    groups = {x: next((g for g in GROUPS if x in g), x) for x in "abcdefghijklmnopq"}
+    groups = {x: next((g for g in GROUPS if x in g), x) for x in "abcdefghijklmnopqr"}
+    revisions = _revisions(READINGS / "revisions.jsonl")
+    bad = [i for i, r in revisions.items() if set(r.get("add", []) + r.get("remove", [])) - set(cb.ids)]
+    if bad:
+        raise SystemExit(f"{READINGS / 'revisions.jsonl'}: unknown code ids in the revisions of {', '.join(bad)}")
+    merged: set[str] = set()
     print("| file | passages | identical code sets | mean per-code F1 between readings | adjudicated |")
     print("|---|---|---|---|---|")
     problems = 0
@@ -85,6 +104,8 @@ def main() -> None:
         same, f1 = _agreement(first, second, cb.ids)
         differ = sum(set(first[i]) != set(second[i]) for i in first)
         print(f"| passages_{x} | {len(first)} | {same:.0%} | {f1:.2f} | {differ} |")
+        final = {i: _revised(codes, revisions.get(i)) for i, codes in final.items()}
+        merged |= set(final)
         out = [{**r, "codes": [c for c in cb.ids if c in cb.roll_up(final[r["id"]])]} for r in records]
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out)
         target = TRAINING / f"passages_{x}.jsonl"
@@ -98,6 +119,9 @@ def main() -> None:
                 "".join(json.dumps({"id": i, "codes": codes[i]}, ensure_ascii=False) + "\n"
                         for i in first if i in codes), encoding="utf-8")
         target.write_text(text, encoding="utf-8")
+    if orphans := sorted(set(revisions) - merged):
+        print(f"revisions name passages no file holds: {', '.join(orphans)}")
+        problems += 1
     raise SystemExit(1 if problems else 0)
 
 
