@@ -22,7 +22,7 @@ from ottext.errors import Errors, IngestError, OttextError, StoreError, printabl
 from ottext.ingest import SUPPORTED, IngestOptions, InputFile, iter_input_files, read_file, sha256_bytes
 from ottext.ingest.survey import TableOptions
 from ottext.progress import RunProgress
-from ottext.stages import code_new_passages, embed_new_texts, load_coder
+from ottext.stages import code_new_passages, codes_in_workers, embed_new_texts, load_coder
 from ottext.store import Store, now
 
 log = logging.getLogger(__name__)
@@ -174,19 +174,19 @@ def run_project(
             store.set_meta(RUNTIME_META, runtime)
         embedder = CachedEmbedder(get_embedder(options.backend, runtime), store)  # loads a model only if new
         clock = _lap(summary, "ingest_clean_segment", clock)
-        if options.topics:
+        coder = load_coder(store, codebook, options, summary, embedder) if options.code else None
+        if options.topics and not codes_in_workers(coder, options.processes):
             from ottext.topics import preload_model, will_fit
 
             if will_fit(store, options.refit_topics):
-                preload_model()  # cleaning's workers are done: no fork follows
-        coder = load_coder(store, codebook, options, summary, embedder) if options.code else None
+                preload_model()  # cleaning's workers are done and coding forks none: no fork follows
         if options.code or options.topics:  # the topics' embedding is timed with the coding's
             since = time.perf_counter()
             embed_new_texts(store, embedder, coder, options.topics, options.refit_topics, progress)
             summary.timings["embedding"] = round(time.perf_counter() - since, 3)
         if options.code:
             since = time.perf_counter()
-            code_new_passages(store, coder, run_id, summary, progress)
+            code_new_passages(store, coder, run_id, summary, progress, options.processes)
             summary.timings["coding"] = round(time.perf_counter() - since, 3)
             clock = _lap(summary, "embed_and_code", clock)
         if options.topics:

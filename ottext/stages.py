@@ -3,11 +3,14 @@
 Every new text the coding and the topics will read is embedded first, as one stage, by each
 embedder that will read it and with the very calls those stages make (so the vectors are the ones
 they would have made, and they then find each one in the cache); then every passage without a
-coding from the current model is coded, a chunk at a time.
+coding from the current model is coded, a chunk at a time. A model with no fine-tuned reader codes
+a large batch in worker processes (one a core), the store still written here, in order.
 """
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from ottext.progress import RunProgress
 from ottext.store import Store
 
 CODE_CHUNK = 256  # passages coded and committed at a time: a killed run loses one chunk at most
+PARALLEL_CODE_MIN = 20_000  # fewer passages are coded in this process (starting workers costs more)
 
 
 @dataclass
@@ -80,7 +84,15 @@ def embed_new_texts(store: Store, embedder: CachedEmbedder, coder: Coder | None,
     progress.end("embedding", sum(e.embedded_ for e in used) - before)
 
 
-def code_new_passages(store: Store, coder: Coder | None, run_id: str, summary, progress: RunProgress) -> None:
+def codes_in_workers(coder: Coder | None, processes: int) -> bool:
+    """Whether the coding stage will fork workers: a model with no reader (its features are plain
+    Python, one core each; a reader already uses every core), many passages, and fork available."""
+    return (coder is not None and processes > 1 and hasattr(os, "fork") and len(coder.todo) >= PARALLEL_CODE_MIN
+            and not getattr(coder.clf, "reader_weight", 0) and os.environ.get("OTTEXT_CODE_PROCESSES") != "1")
+
+
+def code_new_passages(store: Store, coder: Coder | None, run_id: str, summary, progress: RunProgress,
+                      processes: int = 1) -> None:
     """The coding stage: every passage the model has still to code, a committed chunk at a time."""
     progress.start("coding", len(coder.todo) if coder else 0)
     if coder is not None:
@@ -92,14 +104,58 @@ def code_new_passages(store: Store, coder: Coder | None, run_id: str, summary, p
         def advance(n: int) -> None:
             progress.advance("coding", n)
 
-        for chunk in _chunks(coder.todo):
-            coded = code_passages(coder.clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk],
-                                  on_batch=advance)
+        def put(coded: list) -> None:
             store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], coder.version, run_id)
             summary.passages_coded += len(coded)
+
+        if codes_in_workers(coder, processes):
+            _code_in_workers(coder, processes, put, advance)
+        else:
+            for chunk in _chunks(coder.todo):
+                put(code_passages(coder.clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk],
+                                  on_batch=advance))
         if coder.own is not None:
             summary.passages_embedded += coder.own.embedded_
     progress.end("coding", summary.passages_coded)
+
+
+_WORKER_MODEL = None  # the model a forked coding worker inherits
+
+
+def _code_in_workers(coder: Coder, processes: int, put, advance) -> None:
+    """Score chunks in forked workers while this process reads their vectors from the store and
+    writes each chunk's codings as it comes back, in order (the same codings as one process)."""
+    import multiprocessing
+
+    from ottext.classify.coder import to_coded
+    from ottext.classify.features import embed_pair
+
+    global _WORKER_MODEL
+    _WORKER_MODEL = coder.clf
+    waiting: deque = deque()
+
+    def collect() -> None:
+        ids, result = waiting.popleft()
+        proba, labels = result.get()
+        put(to_coded(coder.clf, ids, proba, labels))
+        advance(len(ids))
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for chunk in _chunks(coder.todo):
+            texts, contexts = [r["text"] for r in chunk], [r["context"] for r in chunk]
+            emb = embed_pair(coder.clf._embedder(), texts, contexts)
+            waiting.append(([r["id"] for r in chunk], pool.apply_async(_score_chunk, ((texts, contexts, emb),))))
+            if len(waiting) > 2 * processes:
+                collect()
+        while waiting:
+            collect()
+
+
+def _score_chunk(payload: tuple) -> tuple:
+    """In a worker: scores and codes of one chunk, with the inherited model."""
+    from ottext.classify.coder import score_passages
+
+    return score_passages(_WORKER_MODEL, *payload)
 
 
 def _chunks(rows: list) -> list[list]:

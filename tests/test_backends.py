@@ -71,3 +71,31 @@ def test_minilm_gives_sentence_transformers_vectors(minilm):
     want = reference.encode(texts, batch_size=16, normalize_embeddings=True, convert_to_numpy=True)
     got = minilm.embed(texts)
     assert got.shape == want.shape and np.abs(got - want).max() < 1e-6
+
+
+def _codings(project):
+    from ottext.store import Store
+
+    with Store(project) as store:
+        return {pid: (c["codes"], c["scores"]) for pid, c in store.codings_by_passage().items()}
+
+
+def test_reader_less_model_codes_a_large_batch_in_workers_with_the_same_codings(tmp_path, monkeypatch):
+    import ottext.stages as stages
+
+    answers = ["No admin support and the laptop crashes daily", "My supervision is cancelled every month",
+               "We have lost three posts but referrals keep rising", "Proud of the team, nothing else",
+               "The HCPC renewal went through easily online", "Nothing much."]
+    rows = "".join(f"{i},{answers[i % len(answers)]} ({i})\n" for i in range(600))
+    (tmp_path / "s.csv").write_text("id,What gets in the way?\n" + rows)
+    forked = []
+    real = stages._code_in_workers
+    monkeypatch.setattr(stages, "PARALLEL_CODE_MIN", 100)
+    monkeypatch.setattr(stages, "_code_in_workers", lambda *a: forked.append(1) or real(*a))
+    options = RunOptions(model="blank", backend="static", topics=False, processes=2)
+    assert run_project([tmp_path / "s.csv"], tmp_path / "workers", options).passages_coded == 600
+    assert forked == [1]
+    monkeypatch.setenv("OTTEXT_CODE_PROCESSES", "1")  # one process: the same codings, in the same order
+    assert run_project([tmp_path / "s.csv"], tmp_path / "one", options).passages_coded == 600
+    assert forked == [1]
+    assert _codings(tmp_path / "workers") == _codings(tmp_path / "one")

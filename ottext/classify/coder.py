@@ -71,16 +71,29 @@ def code_passages(clf: CodeClassifier, items: list[PassageIn], explain: bool = F
         chunk = items[start:start + batch]
         texts, contexts = [i.text for i in chunk], [i.context for i in chunk]
         emb = embed_pair(clf._embedder(), texts, contexts)
-        proba = clf.predict_proba(texts, contexts, emb, on_batch=on_batch)
-        labels = clf.decide(proba.copy())
+        proba, labels = score_passages(clf, texts, contexts, emb, on_batch)
         X = clf.transform(texts, contexts, emb) if explain else None
-        for r, item in enumerate(chunk):
-            codes = [c for j, c in enumerate(clf.classes_) if labels[r, j]]
-            scores = {c: round(float(proba[r, j]), 4) for j, c in enumerate(clf.classes_)}
-            coded = Coded(item.id, codes, scores)
+        for coded, r in zip(to_coded(clf, [i.id for i in chunk], proba, labels), range(len(chunk)), strict=True):
             if explain:
-                coded.explanation = explain_one(clf, X[r], emb[0][r], codes, train_texts or [])
+                coded.explanation = explain_one(clf, X[r], emb[0][r], coded.codes, train_texts or [])
             out.append(coded)
+    return out
+
+
+def score_passages(clf: CodeClassifier, texts: list[str], contexts: list[str], emb: tuple[np.ndarray, np.ndarray],
+                   on_batch: Callable[[int], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Calibrated scores and 0/1 codes of passages whose embeddings are given (the part of coding
+    that needs no store, so a worker process can do it)."""
+    proba = clf.predict_proba(texts, contexts, emb, on_batch=on_batch)
+    return proba, clf.decide(proba.copy())
+
+
+def to_coded(clf: CodeClassifier, ids: list[str], proba: np.ndarray, labels: np.ndarray) -> list[Coded]:
+    """One ``Coded`` per passage from its scores and codes (scores rounded to 4 places)."""
+    out = []
+    for r, pid in enumerate(ids):
+        codes = [c for j, c in enumerate(clf.classes_) if labels[r, j]]
+        out.append(Coded(pid, codes, {c: round(float(proba[r, j]), 4) for j, c in enumerate(clf.classes_)}))
     return out
 
 
@@ -106,4 +119,5 @@ def explain_one(clf: CodeClassifier, x_row, text_vec: np.ndarray, codes: list[st
     return out
 
 
-__all__ = ["Coded", "PassageIn", "code_passages", "explain_one", "lemma_texts", "read_passages"]
+__all__ = ["Coded", "PassageIn", "code_passages", "explain_one", "lemma_texts", "read_passages", "score_passages",
+           "to_coded"]

@@ -68,11 +68,12 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
     key = f"{codebook.hash}|coded={embedder is not None}|ottext={package_version('ottext')}"
     grown = ledger.appendable(store, growing, key)  # if only documents were added: append their rows
     growth = Growth(grown.mark, grown.columns, grown.counts) if grown else Growth()
-    written = _write_passages(store, out_dir, growth)
     from ottext.topics.outputs import TopicPlots, code_names, topic_tables, write_topic_outputs
 
+    passages = _PassagesJob(store.dir, out_dir, growth.since, growth.columns.get("passages"))
+    jobs = [passages]  # files that need no more of this process: written by child processes meanwhile
+    written = export_paths(out_dir)
     tables = topic_tables(store, codebook)  # for the topic files and the report
-    jobs = []  # files that need no more of this process: written by child processes meanwhile
     if topics:
         written.update(write_topic_outputs(store, codebook, out_dir, tables, plots=False))
         jobs.append(TopicPlots(tables, [t["centroid"] for t in store.topics()], code_names(codebook), out_dir))
@@ -90,16 +91,44 @@ def write_exports(store: Store, codebook, out_dir: Path, topics: bool, embedder=
         raise
     for pid, job in children:
         _finish(pid, job)
+    growth.columns["passages"] = passages.result()
     ledger.record(store, growing, key, growth.columns, counts=growth.counts)
     store.set_meta(EXPORT_STATE_KEY, state)
     return written
 
 
-def _write_passages(store: Store, out_dir: Path, growth: Growth) -> dict[str, Path]:
-    from ottext.export.tabular import write_passages
+@dataclass
+class _PassagesJob:
+    """The passage tables and documents, written from their own connection to the store (so a
+    child process can, beside the coded excerpts); ``result`` is their csv header's metadata
+    columns, which the ledger keeps."""
 
-    growth.columns["passages"] = write_passages(store, out_dir, growth.since, growth.columns.get("passages"))
-    return export_paths(out_dir)
+    project: Path
+    out_dir: Path
+    since: int | None
+    columns: list[str] | None
+
+    def __call__(self) -> None:
+        import json
+
+        from ottext.export.tabular import write_passages
+
+        with Store(self.project) as store:
+            columns = write_passages(store, self.out_dir, self.since, self.columns)
+        self._result_path().parent.mkdir(parents=True, exist_ok=True)
+        self._result_path().write_text(json.dumps(columns), encoding="utf-8")
+
+    def _result_path(self) -> Path:
+        return self.project / "cache" / "passages_columns.json"
+
+    def result(self) -> list[str]:
+        import json
+
+        path = self._result_path()
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _write_coded(store: Store, codebook, out_dir: Path, growth: Growth, heavy: bool) -> dict[str, Path]:

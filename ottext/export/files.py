@@ -76,7 +76,8 @@ def safe_cell(value: object) -> object:
     a quote, except a lone "-" or a negative number like "-3") and that XML can hold (U+FFFE,
     U+FFFF and control characters are dropped)."""
     if isinstance(value, str):
-        value = xml_text(value)
+        if XML_ILLEGAL_RE.search(value):  # rare: most cells are left as they are, unscanned twice
+            value = xml_text(value)
         if value.startswith(FORMULA_START) and not _INERT.fullmatch(value):
             return "'" + value
     return value
