@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import os
 import random
@@ -65,13 +66,21 @@ print(json.dumps({"seconds": time.perf_counter() - start, "passages": len(texts)
 """
 
 
-def make_survey(n: int, path: Path, seed: int = 7) -> None:
+@functools.cache
+def _pieces() -> tuple[str, ...]:
+    """The corpus passages surveys are made of, read once per bench process (so a re-run's survey
+    extends the first run's even if the corpus changes meanwhile)."""
     pieces = []
     for f in sorted((ROOT / "corpora" / "training").glob("*.jsonl")):
         for line in f.read_text(encoding="utf-8").splitlines():
             text = json.loads(line)["text"]
             if len(text.split()) >= 4:
                 pieces.append(text)
+    return tuple(pieces)
+
+
+def make_survey(n: int, path: Path, seed: int = 7) -> None:
+    pieces = _pieces()
     rng = random.Random(seed)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)

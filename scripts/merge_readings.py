@@ -3,7 +3,7 @@
 Usage:
   .venv/bin/python scripts/merge_readings.py [--drafts corpora/drafts] [--check]
 
-For each corpus file `passages_X.jsonl` (X = a...t): the first reading is the writer's codes
+For each corpus file `passages_X.jsonl` (X = a...w): the first reading is the writer's codes
 (`corpora/training/` for a-f, `corpora/drafts/` for newer files), the second a blind coder's
 (`corpora/readings/X_second.jsonl`, or the drafts' `second/` folder), and where they differ the
 adjudicator's (`X_adjudicated.jsonl`). Writes `corpora/training/passages_X.jsonl` with the final
@@ -70,7 +70,7 @@ def main() -> None:
     cb = load_codebook()
     READINGS.mkdir(exist_ok=True)
     second_dir = args.drafts / "second"
-    groups = {x: next((g for g in GROUPS if x in g), x) for x in "abcdefghijklmnopqrst"}
+    groups = {x: next((g for g in GROUPS if x in g), x) for x in "abcdefghijklmnopqrstuvw"}
     revisions = _revisions(READINGS / "revisions.jsonl")
     bad = [i for i, r in revisions.items() if set(r.get("add", []) + r.get("remove", [])) - set(cb.ids)]
     if bad:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from ottext.classify.confidence import (  # noqa: E402
     calibration_of_sets,
     codes_right_probability,
+    gain_order,
     margin_order,
     review_effort,
     review_order,
@@ -48,12 +49,12 @@ def main() -> None:
     cb = load_codebook()
     clf, meta = load_default(cb, args.model)
     print(f"model {meta['version']}; target macro-F1 {args.target:.2f}")
-    print("| set | n | macro-F1 before review | queue (chance all right) | smallest margin | random (20) "
-          "| chance calibration error |")
-    print("|---|---|---|---|---|---|---|")
+    print("| set | n | macro-F1 before review | lowest chance all right | largest expected gain | smallest margin "
+          "| random (20) | chance calibration error |")
+    print("|---|---|---|---|---|---|---|---|")
     for path in args.sets:
         if not path.is_file():
-            print(f"| {path.name} | missing | | | | | |")
+            print(f"| {path.name} | missing | | | | | | |")
             continue
         items = load_labelled(path, cb)
         texts, contexts = [i.text for i in items], [i.context for i in items]
@@ -61,13 +62,14 @@ def main() -> None:
         decided = clf.decide(proba.copy())
         truth = label_matrix(items, cb)
         queue, _ = review_effort(truth, decided, review_order(proba, decided), args.target)
+        gain, _ = review_effort(truth, decided, gain_order(proba, decided), args.target)
         margin, _ = review_effort(truth, decided, margin_order(proba, clf.thresholds_), args.target)
         shuffled = [review_effort(truth, decided, np.random.default_rng(s).permutation(len(items)), args.target)[0]
                     for s in range(20)]
         start = review_effort(truth, decided, np.arange(0), args.target)[1][0][1]
         cal = calibration_of_sets(truth, decided, codes_right_probability(proba, decided))
-        print(f"| {path.stem} | {len(items)} | {start:.3f} | {queue:.0%} | {margin:.0%} | {np.mean(shuffled):.0%} "
-              f"| {cal['ece']:.3f} (all right: {cal['all_right']:.0%}) |")
+        print(f"| {path.stem} | {len(items)} | {start:.3f} | {queue:.0%} | {gain:.0%} | {margin:.0%} "
+              f"| {np.mean(shuffled):.0%} | {cal['ece']:.3f} (all right: {cal['all_right']:.0%}) |")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ def _merge_module():
 def test_training_files_equal_what_their_readings_give():
     done = subprocess.run([sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "passages_r" in done.stdout
+    assert "passages_r" in done.stdout and "passages_w" in done.stdout
 
 
 def test_a_revision_adds_and_removes_codes_after_the_adjudication():
