@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 from ottext.export.files import safe_cell
@@ -17,23 +18,30 @@ BASE_COLUMNS = ["id", "document", "document_id", "respondent", "start", "end", "
 def passage_rows(store: Store, since: int | None = None) -> tuple[list[dict], list[str]]:
     """Rows for every passage (``since``: of documents added after that mark), with metadata
     flattened, and the metadata column names in order."""
-    rows: list[dict] = []
-    meta_cols: dict[str, None] = {}
+    return list(iter_passage_rows(store, since)), metadata_columns(store, since)
+
+
+def metadata_columns(store: Store, since: int | None = None) -> list[str]:
+    """The metadata keys of the passages' documents, in the order reading first meets them."""
+    columns: dict[str, None] = {}
+    for metadata in store.passage_metadata(since):
+        columns.update(dict.fromkeys(json.loads(metadata or "{}")))
+    return list(columns)
+
+
+def iter_passage_rows(store: Store, since: int | None = None) -> Iterator[dict]:
+    """``passage_rows``' rows one at a time, from one uncached pass over the store."""
     codings = store.codings_by_passage(since)
-    for r in store.iter_passages(since):
+    for r in store.iter_passages(since, cached=False):
         coding = codings.get(r["id"], {})
-        metadata = json.loads(r["metadata"] or "{}")
-        for key in metadata:
-            meta_cols.setdefault(key, None)
-        rows.append({
+        yield {
             "id": r["id"], "document": r["source"], "document_id": r["document_id"],
             "respondent": r["respondent"], "start": r["start"], "end": r["end"],
             "context": r["context"], "speaker": r["speaker"], "low_content": bool(r["low_content"]),
             "run_id": r["run_id"], "text": r["text"], "codes": coding.get("codes", []),
             "scores": coding.get("scores", {}), "model_version": coding.get("model_version"),
-            "metadata": metadata,
-        })
-    return rows, list(meta_cols)
+            "metadata": json.loads(r["metadata"] or "{}"),
+        }
 
 
 def csv_header(meta_cols: list[str]) -> list[str]:
@@ -57,23 +65,23 @@ def write_passages(store: Store, out_dir: Path, since: int | None = None,
     """Write ``passages.csv``, ``passages.jsonl`` and ``documents.jsonl`` into ``out_dir``; returns
     the metadata columns of the csv header. With ``since`` (and the header's ``columns``) only the
     rows of documents added after that mark are appended, unless they need a new column."""
-    rows, meta_cols = passage_rows(store, since)
+    meta_cols = metadata_columns(store, since)
     if since is not None and columns is not None and set(meta_cols) <= set(columns):
         meta_cols = columns
     elif since is not None:  # a new metadata column: the header changes, so every row is written
         since = None
-        rows, meta_cols = passage_rows(store)
+        meta_cols = metadata_columns(store)
     paths = export_paths(out_dir)
-    with opened(paths["csv"], since is not None, newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        if since is None:
+    append = since is not None
+    with opened(paths["csv"], append, newline="", encoding="utf-8") as table, \
+            opened(paths["jsonl"], append, encoding="utf-8") as lines:
+        writer = csv.writer(table)
+        if not append:
             writer.writerow(csv_header(meta_cols))
-        for row in rows:
+        for row in iter_passage_rows(store, since):  # a row at a time: a large project is never held whole
             writer.writerow([_flat(row[c]) if c in ("codes", "scores") else safe_cell(row[c]) for c in BASE_COLUMNS]
                             + [safe_cell(row["metadata"].get(c, "")) for c in meta_cols])
-    with opened(paths["jsonl"], since is not None, encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            lines.write(json.dumps(row, ensure_ascii=False) + "\n")
     write_documents_jsonl(store, paths["documents"], since)
     return meta_cols
 

@@ -202,16 +202,30 @@ class Store(RunLog):
         }
         return {k: self.db.execute(sql).fetchone()[0] for k, sql in q.items()}
 
-    def iter_passages(self, since: int | None = None) -> Iterator[sqlite3.Row]:
+    def iter_passages(self, since: int | None = None, cached: bool = True) -> Iterator[sqlite3.Row]:
         """Passages with their document's provenance, in reading order: files in the order they were
         first read, each file's documents in its own order. ``since``: only documents added after
-        that number (see ``added_mark``)."""
+        that number (see ``added_mark``). All of them are kept for the next caller unless not
+        ``cached`` (one pass over a large project, holding a row at a time)."""
         sql = (f"{_PASSAGES} {_FILE_ORDER}"
                f"{' WHERE d.added > ?' if since is not None else ''} ORDER BY {_ORDER}, p.seq")
         if since is not None:
             yield from self.db.execute(sql, (since,))
+        elif not cached:
+            yield from self.db.execute(sql)
         else:
             yield from self._cached("passages", lambda: list(self.db.execute(sql)))
+
+    def passage_metadata(self, since: int | None = None) -> Iterator[str]:
+        """The metadata (JSON) of every document that has passages, in reading order, each distinct
+        value once (``since`` as for ``iter_passages``)."""
+        sql = (f"SELECT d.metadata FROM documents d {_FILE_ORDER} WHERE EXISTS (SELECT 1 FROM passages p"
+               f" WHERE p.document_id = d.id){' AND d.added > ?' if since is not None else ''} ORDER BY {_ORDER}")
+        seen: set[str] = set()
+        for (metadata,) in self.db.execute(sql, () if since is None else (since,)):
+            if metadata not in seen:
+                seen.add(metadata)
+                yield metadata
 
     def passages_by_id(self, ids: list[str]) -> dict[str, sqlite3.Row]:
         """These passages (as ``iter_passages`` gives them), by id; ids not stored are left out."""
