@@ -97,7 +97,8 @@ def test_a_reader_file_that_is_not_safetensors_is_refused(fitted, tmp_path):
         FineTunedReader.load(tmp_path, len(cb))
 
 
-@pytest.mark.parametrize("key, value", [("epochs", "4"), ("n_codes", 9), ("max_length", 100000)])
+@pytest.mark.parametrize("key, value", [("epochs", "4"), ("n_codes", 9), ("max_length", 100000), ("layers", 9),
+                                        ("layers", 0)])
 def test_an_edited_reader_config_is_refused(fitted, tmp_path, key, value):
     cb, reader = fitted
     reader.save(tmp_path)
@@ -106,6 +107,21 @@ def test_an_edited_reader_config_is_refused(fitted, tmp_path, key, value):
     (tmp_path / "reader.json").write_text(json.dumps(config))
     with pytest.raises(OttextError, match=key):
         FineTunedReader.load(tmp_path, len(cb))
+
+
+def test_a_shallower_reader_keeps_its_first_layers_and_says_so_in_its_file(fitted, tmp_path):
+    cb, full = fitted
+    full.save(tmp_path)
+    assert "layers" not in json.loads((tmp_path / "reader.json").read_text())  # full depth: the file as before
+    shallow = FineTunedReader(len(cb), layers=3, **SMALL).fit(TEXTS, [""] * len(TEXTS), labels(cb))
+    assert {k.split(".")[2] for k in shallow.weights_ if k.startswith("encoder.layer.")} == {"0", "1", "2"}
+    folder = tmp_path / "shallow"
+    folder.mkdir()
+    shallow.save(folder)
+    assert json.loads((folder / "reader.json").read_text())["layers"] == 3
+    again = FineTunedReader.load(folder, len(cb))
+    assert again.layers == 3 and again.encoder_.layers == 3
+    np.testing.assert_allclose(again.predict_proba(TEXTS[:4]), shallow.predict_proba(TEXTS[:4]), atol=2e-3)
 
 
 def test_reading_matrix_is_the_share_of_two_blind_readings(tmp_path):

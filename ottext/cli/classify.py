@@ -28,6 +28,8 @@ def train(
                                         help="Blend in a fine-tuned MiniLM reader with this weight (0: none; "
                                              "minutes of training per thousand passages)."),
     reader_epochs: int = typer.Option(4, "--reader-epochs", min=1, help="Epochs of reader fine-tuning."),
+    reader_layers: int = typer.Option(6, "--reader-layers", min=1, max=6,
+                                      help="MiniLM layers the reader keeps (fewer: faster coding, see the card)."),
     reader_soft: float = typer.Option(0.0, "--reader-soft", min=0.0, max=1.0,
                                       help="Soften the reader's targets toward the blind readings' shares "
                                            "(0: the adjudicated codes only)."),
@@ -61,7 +63,8 @@ def train(
                              get_embedder(backend),
                              dev_sets={p.stem: p for p in (dev or [])}, extra=extra,
                              params={"reader_weight": reader_weight, "reader_epochs": reader_epochs,
-                                     "reader_soft": reader_soft} if reader_weight > 0 else None)
+                                     "reader_soft": reader_soft, "reader_layers": reader_layers}
+                             if reader_weight > 0 else None)
     except OttextError as exc:
         fail(str(exc))
     if as_json:

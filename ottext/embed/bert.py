@@ -18,7 +18,7 @@ import numpy as np
 class BertEncoder:
     """Token vectors (last hidden state) of a BERT model stored the Hugging Face way in ``path``."""
 
-    def __init__(self, path: Path, max_length: int) -> None:
+    def __init__(self, path: Path, max_length: int, layers: int | None = None) -> None:
         import torch
         from safetensors.torch import load_file
         from tokenizers import Tokenizer
@@ -29,7 +29,10 @@ class BertEncoder:
         self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_length)
         self.tokenizer.enable_padding(pad_id=self.config.get("pad_token_id", 0), pad_token="[PAD]")
-        self.weights = {k: v.to(torch.float32) for k, v in load_file(str(path / "model.safetensors")).items()}
+        # ``layers``: only the first so many transformer layers (a shallower, faster encoder)
+        self.layers = min(int(layers or self.config["num_hidden_layers"]), int(self.config["num_hidden_layers"]))
+        self.weights = {k: v.to(torch.float32) for k, v in load_file(str(path / "model.safetensors")).items()
+                        if not k.startswith("encoder.layer.") or int(k.split(".")[2]) < self.layers}
         self.heads = int(self.config["num_attention_heads"])
         self.eps = float(self.config["layer_norm_eps"])
 
@@ -62,7 +65,7 @@ class BertEncoder:
         n, length, hidden = x.shape
         size = hidden // self.heads
         allowed = mask[:, None, None, :].bool()  # every query may look at the real tokens only
-        for i in range(int(self.config["num_hidden_layers"])):
+        for i in range(self.layers):
             layer = f"encoder.layer.{i}"
 
             def split(t):
