@@ -1,6 +1,6 @@
 """Benchmark `ottext code` on 2,000 passages, model loading included (target: under 30 s here).
 
-Usage: .venv/bin/python scripts/bench_code.py [N]
+Usage: .venv/bin/python scripts/bench_code.py [N] [MODEL_DIR]
 The passages are the demo corpus's passages and the training corpus's texts, repeated with a
 numbered suffix until there are N; the whole CLI runs in a subprocess and is timed end to end.
 """
@@ -37,13 +37,14 @@ def passages(n: int) -> list[dict]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    model = ["--model", sys.argv[2]] if len(sys.argv) > 2 else []  # default: the shipped model
     exe = Path(sys.executable).parent / "ottext"
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
         src.write_text("\n".join(json.dumps(p) for p in passages(n)) + "\n", encoding="utf-8")
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         start = time.perf_counter()
-        subprocess.run([str(exe), "code", str(src), "--out", str(out), "--quiet"], check=True, env=env)
+        subprocess.run([str(exe), "code", str(src), "--out", str(out), "--quiet", *model], check=True, env=env)
         seconds = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         lines = sum(1 for _ in out.open())
