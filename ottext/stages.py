@@ -18,7 +18,8 @@ from ottext.embed import CachedEmbedder
 from ottext.progress import RunProgress
 from ottext.store import Store
 
-CODE_CHUNK = 256  # passages coded and committed at a time: a killed run loses one chunk at most
+CODE_CHUNK = 256  # passages coded at a time (a worker's task, a step of the progress bar)
+COMMIT_EVERY = 4096  # codings committed together: a killed run loses at most these (recoded next run)
 PARALLEL_CODE_MIN = 20_000  # fewer passages are coded in this process (starting workers costs more)
 
 
@@ -104,16 +105,26 @@ def code_new_passages(store: Store, coder: Coder | None, run_id: str, summary, p
         def advance(n: int) -> None:
             progress.advance("coding", n)
 
-        def put(coded: list) -> None:
-            store.put_model_codings([(c.id, c.scores, c.codes) for c in coded], coder.version, run_id)
-            summary.passages_coded += len(coded)
+        pending: list = []
+
+        def commit() -> None:  # one transaction per COMMIT_EVERY codings (a commit per chunk cost half the stage)
+            store.put_model_codings(pending, coder.version, run_id, encoded=True)
+            summary.passages_coded += len(pending)
+            pending.clear()
+
+        def put(rows: list) -> None:  # (id, scores JSON, codes JSON)
+            pending.extend(rows)
+            if len(pending) >= COMMIT_EVERY:
+                commit()
 
         if codes_in_workers(coder, processes):
             _code_in_workers(coder, processes, put, advance)
         else:
             for chunk in _chunks(coder.todo):
-                put(code_passages(coder.clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk],
-                                  on_batch=advance))
+                put(_encoded(code_passages(coder.clf, [PassageIn(r["id"], r["text"], r["context"]) for r in chunk],
+                                           on_batch=advance)))
+        if pending:
+            commit()
         if coder.own is not None:
             summary.passages_embedded += coder.own.embedded_
     progress.end("coding", summary.passages_coded)
@@ -127,7 +138,6 @@ def _code_in_workers(coder: Coder, processes: int, put, advance) -> None:
     writes each chunk's codings as it comes back, in order (the same codings as one process)."""
     import multiprocessing
 
-    from ottext.classify.coder import to_coded
     from ottext.classify.features import embed_pair
 
     global _WORKER_MODEL
@@ -135,27 +145,43 @@ def _code_in_workers(coder: Coder, processes: int, put, advance) -> None:
     waiting: deque = deque()
 
     def collect() -> None:
-        ids, result = waiting.popleft()
-        proba, labels = result.get()
-        put(to_coded(coder.clf, ids, proba, labels))
-        advance(len(ids))
+        rows = waiting.popleft().get()
+        put(rows)
+        advance(len(rows))
 
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    workers = processes
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
         for chunk in _chunks(coder.todo):
             texts, contexts = [r["text"] for r in chunk], [r["context"] for r in chunk]
             emb = embed_pair(coder.clf._embedder(), texts, contexts)
-            waiting.append(([r["id"] for r in chunk], pool.apply_async(_score_chunk, ((texts, contexts, emb),))))
-            if len(waiting) > 2 * processes:
+            waiting.append(pool.apply_async(_score_chunk, (([r["id"] for r in chunk], texts, contexts, emb),)))
+            if len(waiting) > 2 * workers + 1:
                 collect()
         while waiting:
             collect()
 
 
-def _score_chunk(payload: tuple) -> tuple:
-    """In a worker: scores and codes of one chunk, with the inherited model."""
-    from ottext.classify.coder import score_passages
+def _one_blas_thread() -> None:
+    """In a new worker: one BLAS thread, so the workers share the cores instead of each taking all
+    of them (with every worker on all cores, two were no faster than one process)."""
+    from threadpoolctl import threadpool_limits
 
-    return score_passages(_WORKER_MODEL, *payload)
+    threadpool_limits(1)
+
+
+def _score_chunk(payload: tuple) -> list:
+    """In a worker: one chunk's codings, ready to store, with the inherited model."""
+    from ottext.classify.coder import score_passages, to_coded
+
+    ids, texts, contexts, emb = payload
+    return _encoded(to_coded(_WORKER_MODEL, ids, *score_passages(_WORKER_MODEL, texts, contexts, emb)))
+
+
+def _encoded(coded: list) -> list[tuple[str, str, str]]:
+    """Codings as the store keeps them: id, scores JSON, codes JSON."""
+    import json
+
+    return [(c.id, json.dumps(c.scores), json.dumps(c.codes)) for c in coded]
 
 
 def _chunks(rows: list) -> list[list]:

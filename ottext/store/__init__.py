@@ -31,6 +31,9 @@ _DESC = "f.seq DESC, d.position DESC, d.id DESC"
 
 
 CACHE_KIB = 131_072  # the page cache's ceiling, in KiB
+_PUT_CODING = ("INSERT INTO model_codings VALUES (?, ?, ?, ?, ?) ON CONFLICT(passage_id) DO UPDATE SET"
+               " model_version = excluded.model_version, scores = excluded.scores,"
+               " codes = excluded.codes, run_id = excluded.run_id")  # an update: counted as an edit
 
 
 @dataclass
@@ -303,15 +306,17 @@ class Store(RunLog):
             f" AND c.model_version = ?) ORDER BY {_ORDER}, p.seq", (model_version,)))
 
     def put_model_codings(self, rows: list[tuple[str, dict[str, float], list[str]]], model_version: str,
-                          run_id: str) -> None:
+                          run_id: str, encoded: bool = False) -> None:
         """The model's scores and assigned codes for these passages, replacing its earlier ones (human
-        decisions are never touched)."""
+        decisions are never touched). ``encoded``: the scores and codes are JSON already."""
+        if encoded:
+            with self.transaction() as db:
+                db.executemany(_PUT_CODING, [(pid, model_version, scores, codes, run_id)
+                                             for pid, scores, codes in rows])
+            return
         with self.transaction() as db:
-            db.executemany("INSERT INTO model_codings VALUES (?, ?, ?, ?, ?) ON CONFLICT(passage_id) DO UPDATE SET"
-                           " model_version = excluded.model_version, scores = excluded.scores,"
-                           " codes = excluded.codes, run_id = excluded.run_id",  # an update: counted as an edit
-                           [(pid, model_version, json.dumps(scores), json.dumps(codes), run_id)
-                            for pid, scores, codes in rows])
+            db.executemany(_PUT_CODING, [(pid, model_version, json.dumps(scores), json.dumps(codes), run_id)
+                                         for pid, scores, codes in rows])
 
     def codings_by_passage(self, since: int | None = None) -> dict[str, dict]:
         """For each coded passage (``since``: of documents added after that mark): the model's
