@@ -34,7 +34,7 @@ def diff(
         print_json(result)
         return
     print(f"Run {result['latest']} compared with {result['since'] or 'an empty project'}: "
-          f"{result['new_passages']} new passages")
+          f"{result['new_passages']} new passage{'' if result['new_passages'] == 1 else 's'}")
     print(f"{'code':<22}{'new':>6}{'before':>8}{'after':>7}")
     for code in cb.ids:
         c = result["code_counts"][code]
