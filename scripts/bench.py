@@ -178,8 +178,9 @@ def write_markdown(rows: list[dict]) -> None:
                          f"{r['seconds']} | {r['rerun_1pct']['seconds']} | {r['rerun_1pct']['ratio_to_first']:.1%} | "
                          f"{r['rerun_1pct']['peak_mb']} | " + " | ".join(str(st.get(x, "")) for x in stages) + " |")
     lines += ["", "Each row keeps the figures of its last measurement (see `measured`); re-run its command to",
-              "refresh it. Peak MB is the main process's peak RSS; in brackets, the largest cleaning worker's",
-              "(forked, so pages it shares with the main process count in both). `embed_and_code` is the",
+              "refresh it. Peak MB is the main process's peak RSS; in brackets, the largest child process's",
+              "(a cleaning or coding worker or an export child; forked, so pages it shares with the main",
+              "process count in both). `embed_and_code` is the",
               "embedding stage (every new text the coding and the topics read, by each embedder that reads it)",
               "plus the coding stage (the model, its fine-tuned reader included); `embedding` and `coding` are",
               "the two apart (rows measured before 2026-12-07 lack them). `runtimes` says how MiniLM (topics",
