@@ -10,6 +10,7 @@ a large batch in worker processes (one a core), the store still written here, in
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ from ottext.progress import RunProgress
 from ottext.store import Store
 
 CODE_CHUNK = 256  # passages coded at a time (a worker's task, a step of the progress bar)
-COMMIT_EVERY = 4096  # codings committed together: a killed run loses at most these (recoded next run)
+COMMIT_EVERY = 4096  # codings committed together, or what a second coded if fewer: all a killed run
+COMMIT_SECONDS = 1.0  # loses (recoded next run), with far fewer commits than one per chunk
 PARALLEL_CODE_MIN = 20_000  # fewer passages are coded in this process (starting workers costs more)
 
 
@@ -106,15 +108,17 @@ def code_new_passages(store: Store, coder: Coder | None, run_id: str, summary, p
             progress.advance("coding", n)
 
         pending: list = []
+        last = [time.monotonic()]
 
-        def commit() -> None:  # one transaction per COMMIT_EVERY codings (a commit per chunk cost half the stage)
+        def commit() -> None:
             store.put_model_codings(pending, coder.version, run_id, encoded=True)
             summary.passages_coded += len(pending)
             pending.clear()
+            last[0] = time.monotonic()
 
         def put(rows: list) -> None:  # (id, scores JSON, codes JSON)
             pending.extend(rows)
-            if len(pending) >= COMMIT_EVERY:
+            if len(pending) >= COMMIT_EVERY or time.monotonic() - last[0] >= COMMIT_SECONDS:
                 commit()
 
         if codes_in_workers(coder, processes):
