@@ -153,13 +153,12 @@ def _code_in_workers(coder: Coder, processes: int, put, advance) -> None:
         put(rows)
         advance(len(rows))
 
-    workers = processes
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_one_blas_thread) as pool:
+    with multiprocessing.get_context("fork").Pool(processes, initializer=_one_blas_thread) as pool:
         for chunk in _chunks(coder.todo):
             texts, contexts = [r["text"] for r in chunk], [r["context"] for r in chunk]
             emb = embed_pair(coder.clf._embedder(), texts, contexts)
             waiting.append(pool.apply_async(_score_chunk, (([r["id"] for r in chunk], texts, contexts, emb),)))
-            if len(waiting) > 2 * workers + 1:
+            if len(waiting) > 2 * processes + 1:
                 collect()
         while waiting:
             collect()

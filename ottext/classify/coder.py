@@ -73,7 +73,7 @@ def code_passages(clf: CodeClassifier, items: list[PassageIn], explain: bool = F
         emb = embed_pair(clf._embedder(), texts, contexts)
         proba, labels = score_passages(clf, texts, contexts, emb, on_batch)
         X = clf.transform(texts, contexts, emb) if explain else None
-        for coded, r in zip(to_coded(clf, [i.id for i in chunk], proba, labels), range(len(chunk)), strict=True):
+        for r, coded in enumerate(to_coded(clf, [i.id for i in chunk], proba, labels)):
             if explain:
                 coded.explanation = explain_one(clf, X[r], emb[0][r], coded.codes, train_texts or [])
             out.append(coded)

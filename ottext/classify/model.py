@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ottext.classify.features import FeatureBuilder, embed_pair
+from ottext.classify.reader import FULL_DEPTH
 from ottext.codebook import Codebook
 from ottext.embed import Embedder
 from ottext.errors import Errors, OttextError
@@ -68,7 +69,7 @@ class CodeClassifier:
                  embedding_weight: float = 1.0, context_embedding_weight: float = 0.5,
                  code_similarity_weight: float = 2.0, review_prior: float = 5.0, reader_weight: float = 0.0,
                  reader_epochs: int = 4, reader_folds: int = 2, reader_soft: float = 0.0,
-                 reader_layers: int = 6) -> None:
+                 reader_layers: int = FULL_DEPTH) -> None:
         self.codebook = codebook
         self.embedder = embedder
         self.C = C

@@ -15,6 +15,7 @@ from ottext.classify.features import FeatureBuilder
 from ottext.classify.locate import MODEL_FILES as FILES
 from ottext.classify.locate import READER_FILES, model_files, model_version
 from ottext.classify.model import CodeClassifier
+from ottext.classify.reader import FULL_DEPTH
 from ottext.classify.validate import check_codes, check_file_sizes, check_meta, read_weights
 from ottext.codebook import Codebook
 from ottext.errors import Errors, OttextError
@@ -61,7 +62,7 @@ def save_model(clf: CodeClassifier, out_dir: str | Path, info: dict, card: str) 
                    **({"reader_weight": clf.reader_weight, "reader_epochs": clf.reader_epochs,
                        "reader_folds": clf.reader_folds} if clf.reader_weight > 0 else {}),
                    **({"reader_soft": clf.reader_soft} if clf.reader_weight > 0 and clf.reader_soft > 0 else {}),
-                   **({"reader_layers": clf.reader_layers} if clf.reader_weight > 0 and clf.reader_layers != 6
+                   **({"reader_layers": clf.reader_layers} if clf.reader_weight > 0 and clf.reader_layers != FULL_DEPTH
                       else {})},
         "thresholds": {c: float(t) for c, t in zip(clf.classes_, clf.thresholds_, strict=True)},
         "platt": {c: [float(a), float(b)] for c, (a, b) in zip(clf.classes_, clf.platt_, strict=True)},

@@ -309,14 +309,10 @@ class Store(RunLog):
                           run_id: str, encoded: bool = False) -> None:
         """The model's scores and assigned codes for these passages, replacing its earlier ones (human
         decisions are never touched). ``encoded``: the scores and codes are JSON already."""
-        if encoded:
-            with self.transaction() as db:
-                db.executemany(_PUT_CODING, [(pid, model_version, scores, codes, run_id)
-                                             for pid, scores, codes in rows])
-            return
+        if not encoded:
+            rows = [(pid, json.dumps(scores), json.dumps(codes)) for pid, scores, codes in rows]
         with self.transaction() as db:
-            db.executemany(_PUT_CODING, [(pid, model_version, json.dumps(scores), json.dumps(codes), run_id)
-                                         for pid, scores, codes in rows])
+            db.executemany(_PUT_CODING, [(pid, model_version, scores, codes, run_id) for pid, scores, codes in rows])
 
     def codings_by_passage(self, since: int | None = None) -> dict[str, dict]:
         """For each coded passage (``since``: of documents added after that mark): the model's
